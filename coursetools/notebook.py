@@ -1,0 +1,47 @@
+"""Reading nbgrader notebooks: cells by grade_id and the code inside solution and hidden-test regions."""
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def cell_by_id(nb, wanted: str):
+    """The cell whose nbgrader grade_id is `wanted` (KeyError if there is none)."""
+    for cell in nb.cells:
+        if grade_id(cell) == wanted:
+            return cell
+    raise KeyError(f"no cell with grade_id {wanted!r}")
+
+
+def split_regions(source: str, markers: tuple[str, str]) -> tuple[list[str], list[str]]:
+    """Lines inside the marked regions and lines outside them (marker lines themselves in neither)."""
+    begin, end = markers
+    inside, outside, in_region = [], [], False
+    for line in source.splitlines():
+        if begin in line:
+            in_region = True
+        elif end in line:
+            in_region = False
+        else:
+            (inside if in_region else outside).append(line)
+    return inside, outside
+
+
+def without_markers(source: str) -> str:
+    """A solution cell as a student who solved it would have written it: the markers gone, the code kept."""
+    return "\n".join(line for line in source.splitlines() if not any(m in line for m in SOLUTION_MARKERS))
+
+
+def hidden_code(source: str) -> str:
+    """The code of a cell's hidden-test regions, in order."""
+    return "\n".join(split_regions(source, HIDDEN_MARKERS)[0])

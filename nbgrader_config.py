@@ -1,0 +1,20 @@
+"""nbgrader configuration for the CNN module: this directory is the course root."""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "ml-systems-cnn"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# The slowest honest solution (fully scalar loops) needs about a second per test cell; 60 s leaves a wide
+# margin for slow machines without letting an infinite loop stall the batch for long.
+c.Execute.timeout = 60
+
+# Instructor-only files never reach release/: nbgrader copies every other file in source/cnn/ to students.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+    "*.py", "*solution*", "*answers*", "instructor*",
+]
+
+# A student who deletes a test cell gets it back at grading time instead of silently losing its points.
+c.OverwriteCells.add_missing_cells = True
