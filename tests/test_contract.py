@@ -60,3 +60,22 @@ def test_written_answer_is_a_manually_graded_markdown_cell():
     cell = notebook.cell_by_id(notebook.read(source_notebook(REPO)), WRITTEN_ANSWER)
     meta = cell.metadata.nbgrader
     assert cell.cell_type == "markdown" and meta["grade"] and meta["solution"] and not meta["locked"]
+
+
+def test_no_grade_cell_ends_in_an_expression():
+    """nbgrader reads a grade cell's last value as partial credit: a test cell must end in a statement
+    or in a call that returns None (print, or one of the hidden _grader checks)."""
+    for cell in notebook.read(source_notebook(REPO)).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade"):
+            last = ast.parse(cell.source).body[-1]
+            assert not isinstance(last, ast.Expr) or _returns_none(last.value), \
+                f"grade cell {meta['grade_id']} ends in an expression whose value nbgrader would read as a score"
+
+
+def _returns_none(node) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "print") or \
+        (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "_grader")
