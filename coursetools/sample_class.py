@@ -33,8 +33,10 @@ ALL = GRADED_PARTS
 def _everything_but(*parts):
     return tuple(p for p in ALL if p not in parts)
 
+FULL_SOLUTION = Student("full_solution", "every part solved", ALL, written_score=10)
+
 SAMPLE_CLASS = (
-    Student("full_solution", "every part solved", ALL, written_score=10),
+    FULL_SOLUTION,
     Student("untouched_stub", "the release as handed out", loses=ALL),
     Student("first_half", "Parts A and B only, a weak written answer",
             ("conv2d_naive", "conv_output_size", "pad2d", WRITTEN_ANSWER), written_answer=WEAK_ANSWER,

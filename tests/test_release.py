@@ -20,6 +20,7 @@ def test_release_matches_what_generate_assignment_makes(tmp_path):
     cycle.nbgrader(tmp_path, "generate_assignment", ASSIGNMENT)
     committed, generated = REPO / "release", tmp_path / "release"
     assert files(committed) == files(generated), "release/ has other files than generate_assignment makes"
+    assert not list(generated.rglob("*.py")), "the source notebook's .py twin (with solutions) reached the release"
     for name in files(committed):
         if name.suffix == ".ipynb":
             same = json.loads((committed / name).read_text()) == json.loads((generated / name).read_text())

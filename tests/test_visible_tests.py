@@ -23,8 +23,7 @@ def stderr_text(nb):
 
 
 def test_visible_tests_pass_for_the_solution():
-    full = next(s for s in sample_class.SAMPLE_CLASS if s.student_id == "full_solution")
-    nb = sample_class.submission(full, REPO)
+    nb = sample_class.submission(sample_class.FULL_SOLUTION, REPO)
     assert run_all(nb) == []
     assert stderr_text(nb) == ""
     passed = [cell for cell in nb.cells if cell.cell_type == "code" and "visible examples pass" in str(cell.outputs)]

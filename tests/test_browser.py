@@ -1,0 +1,116 @@
+"""What a student and an instructor see in JupyterLab, checked in a real headless Chromium."""
+import re
+import shutil
+
+import pytest
+
+from coursetools import notebook, sample_class
+from coursetools.assignment import GRADED_PARTS, release_notebook, source_notebook
+
+from conftest import CLASS, REPO
+from jupyterlab import chromium_page, jupyterlab, nbgrader_errors, require_chromium, screenshot_dir
+
+BUSY = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
+
+
+@pytest.fixture(scope="module")
+def lab(graded_class, tmp_path_factory):
+    """JupyterLab on the graded course copy, with a student's working copy of the release in student/."""
+    require_chromium()
+    course, _ = graded_class
+    (course / "student").mkdir(exist_ok=True)
+    shutil.copy(release_notebook(REPO), course / "student" / "cnn.ipynb")
+    with jupyterlab(course, tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+def open_notebook(page, base, token, path):
+    page.goto(f"{base}/lab/tree/{path}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def run_cells_one_by_one(page):
+    """Shift+Enter through the notebook, each cell after the previous one finished, errors or not."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells.first.locator(".jp-InputPrompt").click()
+    count = cells.count()
+    for index in range(count):
+        # Shift+Enter on the last cell would append an empty one; Ctrl+Enter runs it in place.
+        page.keyboard.press("Shift+Enter" if index < count - 1 else "Control+Enter")
+        page.wait_for_function(BUSY)
+
+
+def error_names(page):
+    """The exception name of every error output on the page, in order."""
+    names = []
+    for text in page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts():
+        match = re.search(r"^(\w+(?:Error|Exception|Interrupt))\b", text.strip().splitlines()[-1])
+        names.append(match.group(1) if match else text.strip().splitlines()[-1])
+    return names
+
+
+def type_solutions(page):
+    """Type the instructor's solution into each solution cell through the editor, as a student would."""
+    solved = sample_class.submission(sample_class.FULL_SOLUTION, REPO)
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for index, cell in enumerate(solved.cells):
+        if notebook.grade_id(cell) not in GRADED_PARTS:
+            continue
+        target = cells.nth(index)
+        target.scroll_into_view_if_needed()
+        if cell.cell_type == "markdown":
+            target.dblclick()
+        target.locator(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(cell.source)
+        page.keyboard.press("Escape")
+
+
+def test_student_sees_the_stubs_then_validates_a_solution(lab):
+    base, token = lab
+    with chromium_page() as (page, console_errors):
+        open_notebook(page, base, token, "student/cnn.ipynb")
+        run_cells_one_by_one(page)
+        stub_errors = error_names(page)
+        assert stub_errors and set(stub_errors) == {"NotImplementedError"}, stub_errors
+
+        type_solutions(page)
+        page.get_by_text("Edit", exact=True).click()
+        page.get_by_text("Clear Outputs of All Cells").click()  # so that the wait below sees the new run
+        page.keyboard.press("Control+s")
+        page.get_by_text("Kernel", exact=True).click()
+        page.get_by_text("Restart Kernel and Run All Cells…").click()
+        page.locator(".jp-Dialog").get_by_role("button", name="Confirm Kernel Restart").click()
+        page.wait_for_function(BUSY + " && [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                               ".every(p => /\\[\\d+\\]/.test(p.textContent))", timeout=180_000)
+        assert error_names(page) == []
+        page.keyboard.press("Control+s")
+        page.get_by_role("button", name="Validate").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.get_by_text("Success! Your notebook passes all the tests.").wait_for(timeout=180_000)
+        page.screenshot(path=str(screenshot_dir() / "student-validate.png"))
+    assert nbgrader_errors(console_errors) == []
+
+
+def test_instructor_sees_the_class_in_formgrader_and_opens_feedback(lab):
+    base, token = lab
+    with chromium_page() as (page, console_errors):
+        page.goto(f"{base}/lab?reset&token={token}")
+        page.wait_for_selector(".jp-LabShell")
+        page.get_by_text("Nbgrader", exact=True).click()
+        page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
+        formgrader = page.frame_locator("iframe[src*='formgrader']")
+        formgrader.get_by_role("link", name=str(len(CLASS))).click()  # the cnn row's submission count
+        rows = formgrader.locator("tr", has_text="graded")
+        rows.first.wait_for()
+        table = {row.split("\t")[1]: row.split("\t")[4] for row in rows.all_inner_texts()}
+        assert table["full_solution"] == "100 / 100" and table["untouched_stub"] == "0 / 100", table
+        assert set(table) == {s.student_id for s in CLASS}
+        page.screenshot(path=str(screenshot_dir() / "instructor-formgrader.png"))
+
+        page.goto(f"{base}/lab/tree/feedback/flipped_kernel/cnn/cnn.html?token={token}")
+        feedback = page.frame_locator(".jp-HTMLViewer iframe, iframe[srcdoc]").first
+        feedback.get_by_text("you computed a true convolution (kernel flipped)").first.wait_for()
+        page.screenshot(path=str(screenshot_dir() / "instructor-feedback.png"))
+    assert nbgrader_errors(console_errors) == []
