@@ -4,7 +4,7 @@ Each sample student starts from the release notebook, solves some parts with the
 may carry mistakes, written as text edits of that solution. An edit that no longer matches the solution
 raises, so the sample class cannot silently drift away from the notebook it describes.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat

@@ -35,15 +35,15 @@ def format_table(table, descriptions=None) -> str:
     """A fixed-width table: one row per student, one column per part, the total and what the row shows."""
     descriptions = descriptions or {}
     name_width = max(len("student"), *(len(s) for s in table))
-    widths = [max(len(p), 5) for p in GRADED_PARTS]
-    header = ["student".ljust(name_width)] + [p.rjust(w) for p, w in zip(GRADED_PARTS, widths)] + ["  total"]
-    maxima = next(iter(table.values())) if table else {}
-    lines = [" ".join(header),
-             " ".join(["max".ljust(name_width)] + [f"{maxima[p][1]:g}".rjust(w) for p, w in zip(GRADED_PARTS, widths)]
-                      + [f"{sum(m for _, m in maxima.values()):7g}"])]
+    columns = [(part, max(len(part), 5)) for part in GRADED_PARTS]
+
+    def row(name, values, total, note=""):
+        cells = [f"{v:g}".rjust(w) if not isinstance(v, str) else v.rjust(w) for v, (_, w) in zip(values, columns, strict=True)]
+        return " ".join([name.ljust(name_width), *cells, f"{total:>7}"]) + (f"  {note}" if note else "")
+
+    maxima = [most for _, most in next(iter(table.values())).values()]
+    lines = [row("student", [part for part, _ in columns], "total"), row("max", maxima, f"{sum(maxima):g}")]
     for student, scores in table.items():
-        cells = [f"{scores[p][0]:g}".rjust(w) for p, w in zip(GRADED_PARTS, widths)]
-        total = sum(got for got, _ in scores.values())
-        note = descriptions.get(student, "")
-        lines.append(" ".join([student.ljust(name_width)] + cells + [f"{total:7g}"]) + (f"  {note}" if note else ""))
+        got = [score for score, _ in scores.values()]
+        lines.append(row(student, got, f"{sum(got):g}", descriptions.get(student, "")))
     return "\n".join(lines)

@@ -62,7 +62,7 @@ def jupyterlab(root: Path, workdir: Path):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start; see {workdir / 'jupyterlab.log'}")
+                    raise RuntimeError(f"JupyterLab did not start; see {workdir / 'jupyterlab.log'}") from None
                 time.sleep(0.5)
         yield base, token
     finally:

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from coursetools import notebook, sample_class
-from coursetools.assignment import GRADED_PARTS, release_notebook, source_notebook
+from coursetools.assignment import GRADED_PARTS, release_notebook
 
 from conftest import CLASS, REPO
 from jupyterlab import chromium_page, jupyterlab, nbgrader_errors, require_chromium, screenshot_dir
@@ -50,6 +50,13 @@ def error_names(page):
     return names
 
 
+def save(page):
+    """File → Save Notebook, then wait until the tab no longer shows unsaved changes."""
+    page.get_by_text("File", exact=True).click()
+    page.locator(".lm-Menu-itemLabel").get_by_text("Save Notebook", exact=True).click()
+    page.wait_for_selector(".jp-mod-current.jp-mod-dirty", state="detached")
+
+
 def type_solutions(page):
     """Type the instructor's solution into each solution cell through the editor, as a student would."""
     solved = sample_class.submission(sample_class.FULL_SOLUTION, REPO)
@@ -78,18 +85,19 @@ def test_student_sees_the_stubs_then_validates_a_solution(lab):
         type_solutions(page)
         page.get_by_text("Edit", exact=True).click()
         page.get_by_text("Clear Outputs of All Cells").click()  # so that the wait below sees the new run
-        page.keyboard.press("Control+s")
+        save(page)
         page.get_by_text("Kernel", exact=True).click()
         page.get_by_text("Restart Kernel and Run All Cells…").click()
         page.locator(".jp-Dialog").get_by_role("button", name="Confirm Kernel Restart").click()
         page.wait_for_function(BUSY + " && [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
                                ".every(p => /\\[\\d+\\]/.test(p.textContent))", timeout=180_000)
         assert error_names(page) == []
-        page.keyboard.press("Control+s")
+        save(page)
         page.get_by_role("button", name="Validate").click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.get_by_text("Success! Your notebook passes all the tests.").wait_for(timeout=180_000)
+        dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+        dialog.wait_for(timeout=180_000)
         page.screenshot(path=str(screenshot_dir() / "student-validate.png"))
+        assert "Success! Your notebook passes all the tests." in dialog.inner_text(), dialog.inner_text()
     assert nbgrader_errors(console_errors) == []
 
 
@@ -101,7 +109,8 @@ def test_instructor_sees_the_class_in_formgrader_and_opens_feedback(lab):
         page.get_by_text("Nbgrader", exact=True).click()
         page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
         formgrader = page.frame_locator("iframe[src*='formgrader']")
-        formgrader.get_by_role("link", name=str(len(CLASS))).click()  # the cnn row's submission count
+        assignment = formgrader.locator("tr").filter(has=formgrader.get_by_text("cnn", exact=True))
+        assignment.get_by_role("link", name=str(len(CLASS))).click()  # its number of submissions
         rows = formgrader.locator("tr", has_text="graded")
         rows.first.wait_for()
         table = {row.split("\t")[1]: row.split("\t")[4] for row in rows.all_inner_texts()}

@@ -1,6 +1,5 @@
 """The release's visible tests, run as a student runs them: in a plain kernel, without nbgrader."""
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 from coursetools import sample_class
