@@ -33,6 +33,7 @@ ALL = GRADED_PARTS
 def _everything_but(*parts):
     return tuple(p for p in ALL if p not in parts)
 
+
 FULL_SOLUTION = Student("full_solution", "every part solved", ALL, written_score=10)
 
 SAMPLE_CLASS = (

@@ -11,8 +11,8 @@ def part_scores(db_url: str, student_ids) -> dict[str, dict[str, tuple[float, fl
     with Gradebook(db_url) as gb:
         maxima = defaultdict(float)
         for cell in gb.find_notebook(NOTEBOOK, ASSIGNMENT).grade_cells:
-            if part_of(cell.name):
-                maxima[part_of(cell.name)] += cell.max_score
+            if part := part_of(cell.name):
+                maxima[part] += cell.max_score
         table = {}
         for student in student_ids:
             scores = dict.fromkeys(maxima, 0.0)
@@ -21,8 +21,8 @@ def part_scores(db_url: str, student_ids) -> dict[str, dict[str, tuple[float, fl
             except MissingEntry:
                 grades = []
             for grade in grades:
-                if part_of(grade.name):
-                    scores[part_of(grade.name)] += grade.score
+                if part := part_of(grade.name):
+                    scores[part] += grade.score
             table[student] = {p: (scores[p], maxima[p]) for p in GRADED_PARTS}
     return table
 
@@ -37,13 +37,14 @@ def format_table(table, descriptions=None) -> str:
     name_width = max(len("student"), *(len(s) for s in table))
     columns = [(part, max(len(part), 5)) for part in GRADED_PARTS]
 
-    def row(name, values, total, note=""):
-        cells = [f"{v:g}".rjust(w) if not isinstance(v, str) else v.rjust(w) for v, (_, w) in zip(values, columns, strict=True)]
-        return " ".join([name.ljust(name_width), *cells, f"{total:>7}"]) + (f"  {note}" if note else "")
+    def row(name, cells, total, note=""):
+        padded = [cell.rjust(width) for cell, (_, width) in zip(cells, columns, strict=True)]
+        return " ".join([name.ljust(name_width), *padded, total.rjust(7)]) + (f"  {note}" if note else "")
 
     maxima = [most for _, most in next(iter(table.values())).values()]
-    lines = [row("student", [part for part, _ in columns], "total"), row("max", maxima, f"{sum(maxima):g}")]
+    lines = [row("student", [part for part, _ in columns], "total"),
+             row("max", [f"{m:g}" for m in maxima], f"{sum(maxima):g}")]
     for student, scores in table.items():
         got = [score for score, _ in scores.values()]
-        lines.append(row(student, got, f"{sum(got):g}", descriptions.get(student, "")))
+        lines.append(row(student, [f"{g:g}" for g in got], f"{sum(got):g}", descriptions.get(student, "")))
     return "\n".join(lines)
