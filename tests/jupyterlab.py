@@ -50,7 +50,8 @@ def jupyterlab(root: Path, workdir: Path):
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}"],
+         f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
+         "--LabApp.expose_app_in_browser=True"],  # tests wait on the kernel through window.jupyterapp
         cwd=root, stdout=log, stderr=subprocess.STDOUT,
         env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", JUPYTER_CONFIG_DIR=str(workdir / "config")))
     base = f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from coursetools import notebook, sample_class
 from coursetools.assignment import GRADED_PARTS, release_notebook
@@ -11,6 +12,11 @@ from conftest import CLASS, REPO
 from jupyterlab import chromium_page, jupyterlab, nbgrader_errors, require_chromium, screenshot_dir
 
 BUSY = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
+# A cell run before the notebook's kernel is connected is silently skipped by JupyterLab, so wait for it.
+KERNEL_READY = """() => {
+  const kernel = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
+  return kernel?.connectionStatus === 'connected' && kernel?.status === 'idle';
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +33,19 @@ def lab(graded_class, tmp_path_factory):
 def open_notebook(page, base, token, path):
     page.goto(f"{base}/lab/tree/{path}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.wait_for_function(KERNEL_READY)
 
 
 def run_cells_one_by_one(page):
-    """Shift+Enter through the notebook, each cell after the previous one finished, errors or not."""
+    """Shift+Enter through the notebook, each code cell run to its execution count, errors or not."""
     cells = page.locator(".jp-Notebook .jp-Cell")
     cells.first.locator(".jp-InputPrompt").click()
     count = cells.count()
     for index in range(count):
         # Shift+Enter on the last cell would append an empty one; Ctrl+Enter runs it in place.
         page.keyboard.press("Shift+Enter" if index < count - 1 else "Control+Enter")
-        page.wait_for_function(BUSY)
+        if "jp-CodeCell" in cells.nth(index).get_attribute("class"):
+            expect(cells.nth(index).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=60_000)
 
 
 def error_names(page):
