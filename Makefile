@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install browser sync release demo test lab clean-class
+.PHONY: install browser sync release demo test benchmark lab clean-class
 
 $(VENV)/installed: requirements.txt requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ demo: install
 ## test: the test suite, browser tests included
 test: install browser
 	$(BIN)/python -m pytest
+
+## benchmark: seconds per autograded notebook for each kind of catalogue entry, and determinism
+benchmark: install
+	$(BIN)/python benchmarks/grading_speed.py
 
 ## lab: JupyterLab with nbgrader's extensions for this course on http://127.0.0.1:$(LAB_PORT)
 lab: install

@@ -1,5 +1,12 @@
 """nbgrader configuration for the CNN module: this directory is the course root."""
 import os
+import sys
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coursetools.feedback import HideHiddenTests  # noqa: E402 (the course root is on the path now)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -18,3 +25,6 @@ c.CourseDirectory.ignore = [
 
 # A student who deletes a test cell gets it back at grading time instead of silently losing its points.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each test's name, score and message, never the hidden tests' source (nbgrader issue #917).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

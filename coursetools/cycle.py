@@ -7,6 +7,7 @@ scores for the written answer, generates feedback, exports grades.csv and prints
 """
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,14 @@ from .assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER
 from .scores import format_table, part_scores
 
 BIN = Path(sys.executable).parent  # nbgrader runs alembic as a subprocess: its bin/ must be on PATH
+
+
+def copy_course(repo: Path, root: Path, with_release: bool = True) -> Path:
+    """The course as committed in `repo` (source, release, configuration and the code it loads), in `root`."""
+    for folder in ("source", "coursetools") + (("release",) if with_release else ()):
+        shutil.copytree(Path(repo) / folder, Path(root) / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(Path(repo) / "nbgrader_config.py", root)
+    return Path(root)
 
 
 def gradebook_url(course_dir: Path) -> str:

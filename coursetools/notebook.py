@@ -45,3 +45,16 @@ def without_markers(source: str) -> str:
 def hidden_code(source: str) -> str:
     """The code of a cell's hidden-test regions, in order."""
     return "\n".join(split_regions(source, HIDDEN_MARKERS)[0])
+
+
+def lines_only_in_regions(nb, *marker_pairs) -> set[str]:
+    """Stripped lines inside the marked regions that appear nowhere outside them (ignoring very short ones)."""
+    inside, outside = set(), set()
+    for cell in nb.cells:
+        rest = cell.source
+        for markers in marker_pairs:
+            region, public = split_regions(rest, markers)
+            inside.update(line.strip() for line in region)
+            rest = "\n".join(public)
+        outside.update(line.strip() for line in rest.splitlines())
+    return {line for line in inside - outside if len(line) > 3}

@@ -21,6 +21,7 @@ class Student:
     description: str
     solves: tuple[str, ...] = ()            # parts filled in with the instructor's solution
     edits: tuple[tuple[str, str, str], ...] = ()   # (part, text in the solution, replacement)
+    rewrites: tuple[tuple[str, str], ...] = ()      # (part, the whole cell as this student wrote it)
     written_answer: str | None = None       # None: the instructor's answer if WRITTEN_ANSWER is solved
     written_score: float = 0.0              # what the demo's TA gives the written answer
     loses: tuple[str, ...] = ()             # the parts this submission is meant to lose points in
@@ -89,9 +90,10 @@ def submission(student: Student, course_dir: Path) -> nbformat.NotebookNode:
     if student.whole_source:
         return source
     nb = notebook.read(release_notebook(course_dir))
+    rewrites = dict(student.rewrites)
     for part in student.solves:
         cell = notebook.cell_by_id(nb, part)
-        cell.source = _solved_source(notebook.cell_by_id(source, part), part, student.edits)
+        cell.source = rewrites.get(part) or _solved_source(notebook.cell_by_id(source, part), part, student.edits)
         if part == WRITTEN_ANSWER and student.written_answer is not None:
             cell.source = student.written_answer
     return nb

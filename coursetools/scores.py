@@ -1,33 +1,38 @@
 """Scores per student and part, read from the gradebook, and the table the demo prints."""
-from collections import defaultdict
-
 from nbgrader.api import Gradebook, MissingEntry
 
 from .assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, part_of
 
 
-def part_scores(db_url: str, student_ids) -> dict[str, dict[str, tuple[float, float]]]:
-    """{student: {part: (score, max_score)}} for every graded part; (0, max) for a student with no row."""
+def cell_scores(db_url: str, student_ids) -> dict[str, dict[str, tuple[float, float]]]:
+    """{student: {grade cell: (score, max_score)}}; (0, max) for every cell of a student with no row."""
     with Gradebook(db_url) as gb:
-        maxima = defaultdict(float)
-        for cell in gb.find_notebook(NOTEBOOK, ASSIGNMENT).grade_cells:
-            if part := part_of(cell.name):
-                maxima[part] += cell.max_score
+        maxima = {cell.name: cell.max_score for cell in gb.find_notebook(NOTEBOOK, ASSIGNMENT).grade_cells}
         table = {}
         for student in student_ids:
-            scores = dict.fromkeys(maxima, 0.0)
             try:
-                grades = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student).grades
+                grades = {g.name: g.score for g in gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student).grades}
             except MissingEntry:
-                grades = []
-            for grade in grades:
-                if part := part_of(grade.name):
-                    scores[part] += grade.score
-            table[student] = {p: (scores[p], maxima[p]) for p in GRADED_PARTS}
+                grades = {}
+            table[student] = {cell: (grades.get(cell, 0.0), most) for cell, most in maxima.items()}
     return table
 
 
-def lost_parts(scores: dict[str, tuple[float, float]]) -> set[str]:
+def part_scores(db_url: str, student_ids) -> dict[str, dict[str, tuple[float, float]]]:
+    """{student: {part: (score, max_score)}} for every graded part, summed over the part's grade cells."""
+    table = {}
+    for student, cells in cell_scores(db_url, student_ids).items():
+        parts = {part: [0.0, 0.0] for part in GRADED_PARTS}
+        for cell, (score, most) in cells.items():
+            if part := part_of(cell):
+                parts[part][0] += score
+                parts[part][1] += most
+        table[student] = {part: (got, most) for part, (got, most) in parts.items()}
+    return table
+
+
+def lost(scores: dict[str, tuple[float, float]]) -> set[str]:
+    """The parts (or grade cells) of a {name: (score, max)} table that lost points."""
     return {part for part, (got, most) in scores.items() if got < most}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from coursetools import sample_class
 from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, PARTS
-from coursetools.scores import lost_parts
+from coursetools.scores import lost
 
 from conftest import CLASS
 
@@ -26,7 +26,7 @@ def test_untouched_release_scores_zero_without_stopping_the_run(graded_class):
 @pytest.mark.parametrize("student", sample_class.SAMPLE_CLASS, ids=lambda s: s.student_id)
 def test_each_submission_loses_points_exactly_in_its_own_parts(graded_class, student):
     _, table = graded_class
-    assert lost_parts(table[student.student_id]) == set(student.loses), table[student.student_id]
+    assert lost(table[student.student_id]) == set(student.loses), table[student.student_id]
 
 
 def test_every_submission_gets_feedback_and_a_grades_csv_row(graded_class):

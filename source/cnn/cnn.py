@@ -44,7 +44,9 @@
 #   not a guarantee.
 # - Each part is graded on its own: if your `pad2d` has a bug, your `conv2d` is still graded as if `pad2d` were right.
 # - Use explicit Python `for`-loops where a part asks for them. That is the point of the exercise: the loops
-#   *are* the convolution. (Inside a loop you may multiply a whole window by the kernel with NumPy.)
+#   *are* the convolution. (Inside a loop you may multiply a whole window by the kernel with NumPy.) A few points
+#   of `conv2d_naive`, `conv2d` and the pooling functions go to this rule: no library convolution or windowing
+#   function (`np.convolve`, `scipy.signal`, `sliding_window_view`, ...) in those parts.
 # - Run the cells in order (*Run → Run All Cells* after a kernel restart is a good final check), and do not
 #   delete or copy the test cells.
 
@@ -62,13 +64,27 @@ np.set_printoptions(precision=3, suppress=True)
 # Grader setup (0 points). When your notebook is graded, this cell loads the reference implementations
 # that the hidden tests compare your code with. There is nothing for you to do here.
 ### BEGIN HIDDEN TESTS
+import ast as _ast
+import inspect as _inspect
+import textwrap as _textwrap
+import traceback as _traceback
+import types as _types
+
 import numpy as _np
 from numpy.lib.stride_tricks import sliding_window_view as _windows
 
 
 class _Grader:
     # The hidden tests' toolbox: an independent vectorised reference for every part, the swap that grades
-    # each part on its own, and failure messages that name the likely mistake.
+    # each part on its own, failure messages that name the likely mistake, and the for-loop rule.
+
+    # What a loop solution must not call: library convolutions and windowing tricks.
+    LIBRARY_NAMES = {"convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
+                     "sliding_window_view", "as_strided", "stride_tricks", "conv_general_dilated"}
+    LIBRARY_MODULES = ("scipy", "torch", "tensorflow", "jax", "cv2", "skimage", "numpy.lib.stride_tricks",
+                       "numpy.lib._stride_tricks_impl")
+    VALID_INPUT = {"conv2d": " This input is valid: x is (N, C_in, H, W) and weight is (C_out, C_in, kH, kW).",
+                   "conv2d_naive": " This input is valid: a kernel as large as the image gives a 1x1 output."}
 
     def __init__(self, namespace):
         self.ns = namespace
@@ -77,40 +93,133 @@ class _Grader:
             "pad2d": self.pad2d, "conv2d": self.conv2d, "Conv2D": _ReferenceConv2D,
             "max_pool2d": self.max_pool2d, "avg_pool2d": self.avg_pool2d,
         }
-        flip = lambda w: w[..., ::-1, ::-1]
-        self.mistakes = {
-            "conv2d_naive": {
-                "you computed a true convolution (kernel flipped); deep-learning layers compute "
-                "cross-correlation, so use the kernel as it is":
-                    lambda image, kernel: self.conv2d_naive(image, flip(kernel)),
-                "your output is transposed (rows and columns swapped): out[i, j] is the window that starts "
-                "at row i, column j, and the output has H - kH + 1 rows":
-                    lambda image, kernel: self.conv2d_naive(image, kernel).T,
-            },
-            "conv2d": {
-                "you computed a true convolution (kernel flipped); use the kernel as it is":
-                    lambda x, w, b=None, stride=1, padding=0: self.conv2d(x, flip(w), b, stride, padding),
-                "the bias is missing: add bias[o] to every position of output channel o":
-                    lambda x, w, b=None, stride=1, padding=0: self.conv2d(x, w, None, stride, padding),
-                "only the first input channel is used: each output sums over all input channels":
-                    lambda x, w, b=None, stride=1, padding=0: self.conv2d(x[:, :1], w[:, :1], b, stride, padding),
-                "the stride is ignored: move the window by `stride` rows and columns":
-                    lambda x, w, b=None, stride=1, padding=0: self.conv2d(x, w, b, 1, padding),
-                "the padding is ignored: zero-pad the input before sliding the window":
-                    lambda x, w, b=None, stride=1, padding=0: self.conv2d(x, w, b, stride, 0),
-            },
-            "max_pool2d": {
-                "you averaged instead of taking the maximum": lambda x, k, stride=None: self.avg_pool2d(x, k, stride),
-                "the stride defaults to 1; it should default to kernel_size":
-                    lambda x, k, stride=None: self.max_pool2d(x, k, 1 if stride is None else stride),
-            },
-            "avg_pool2d": {
-                "you took the maximum instead of the mean": lambda x, k, stride=None: self.max_pool2d(x, k, stride),
-                "you returned the window sums: divide by the number of elements kH * kW":
-                    lambda x, k, stride=None: self.avg_pool2d(x, k, stride) * _np.prod(self.pair(k)),
-                "the stride defaults to 1; it should default to kernel_size":
-                    lambda x, k, stride=None: self.avg_pool2d(x, k, 1 if stride is None else stride),
-            },
+        self.mistakes = {"conv2d_naive": self._naive_mistakes(), "conv_output_size": self._size_mistakes(),
+                         "pad2d": self._pad_mistakes(), "conv2d": self._conv_mistakes(),
+                         "max_pool2d": self._pool_mistakes(self.max_pool2d, self.avg_pool2d, "maximum", "mean"),
+                         "avg_pool2d": self._pool_mistakes(self.avg_pool2d, self.max_pool2d, "mean", "maximum")}
+        self.mistakes["avg_pool2d"]["you returned the window sums: divide by the number of elements kH * kW"] = \
+            lambda x, k, stride=None: self.avg_pool2d(x, k, stride) * _np.prod(self.pair(k))
+        self.mistakes["avg_pool2d"]["you divided by the wrong count: a (kH, kW) window has kH * kW elements"] = \
+            lambda x, k, stride=None: self.avg_pool2d(x, k, stride) * self.pair(k)[1] / self.pair(k)[0]
+
+    # ----- the known mistakes: what a wrong solution returns instead, and what to tell its author -----
+    def _naive_mistakes(self):
+        return {
+            "you computed a true convolution (kernel flipped); deep-learning layers compute "
+            "cross-correlation, so use the kernel as it is":
+                lambda image, kernel: self.conv2d_naive(image, _np.asarray(kernel)[::-1, ::-1]),
+            "your output is transposed (rows and columns swapped): out[i, j] is the window that starts "
+            "at row i, column j, and the output has H - kH + 1 rows":
+                lambda image, kernel: self.conv2d_naive(image, kernel).T,
+        }
+
+    @staticmethod
+    def _size_mistakes():
+        return {
+            "the +1 is missing: the first window position counts too":
+                lambda n, k, s=1, p=0: (n + 2 * p - k) // s,
+            "the padding is counted once: the padded size is input_size + 2 * padding":
+                lambda n, k, s=1, p=0: (n + p - k) // s + 1,
+            "you rounded up: use floor division (//)":
+                lambda n, k, s=1, p=0: -((n + 2 * p - k) // -s) + 1,
+            "the stride divides only the input size: divide the whole (input_size + 2 * padding - kernel_size)":
+                lambda n, k, s=1, p=0: n // s + 2 * p - k + 1,
+            "the stride is ignored": lambda n, k, s=1, p=0: n + 2 * p - k + 1,
+        }
+
+    def _pad_mistakes(self):
+        def pad(x, before, after, value=0):
+            x = _np.asarray(x)
+            return _np.pad(x, [(0, 0)] * (x.ndim - 2) + list(zip(before, after)), constant_values=value)
+
+        return {
+            "you padded only below and to the right: add the zeros on both sides":
+                lambda x, p: pad(x, (0, 0), self.pair(p)),
+            "you padded only above and to the left: add the zeros on both sides":
+                lambda x, p: pad(x, self.pair(p), (0, 0)),
+            "you padded twice as much: `padding` zeros go on each side, not 2 * padding":
+                lambda x, p: pad(x, 2 * _np.array(self.pair(p)), 2 * _np.array(self.pair(p))),
+            "the border should be zeros, not ones":
+                lambda x, p: pad(x, self.pair(p), self.pair(p), value=1),
+            "the padding pair is swapped: padding = (ph, pw) adds ph rows and pw columns":
+                lambda x, p: pad(x, self.pair(p)[::-1], self.pair(p)[::-1]),
+            "you padded the first two axes: pad the last two axes (H and W) only":
+                lambda x, p: _np.pad(x, [(v, v) for v in self.pair(p)] + [(0, 0)] * (_np.ndim(x) - 2)),
+        }
+
+    def _conv_mistakes(self):
+        def conv(x, w, b=None, stride=1, padding=0):
+            return self.conv2d(x, w, b, stride, padding)
+
+        def no_bias(x, w, b):
+            return _np.zeros(len(w)) if b is None else _np.asarray(b, dtype=float)
+
+        def cropped(x, w, b, stride, padding, crop_padding):
+            # The right windows, but only as many as an output size computed without `crop_padding`.
+            out = conv(x, w, b, stride if crop_padding else 1, padding)
+            (sh, sw), (ph, pw) = self.pair(stride), self.pair(0 if crop_padding else padding)
+            return out[:, :, :self.conv_output_size(x.shape[2], w.shape[2], sh, ph),
+                       :self.conv_output_size(x.shape[3], w.shape[3], sw, pw)]
+
+        return {
+            "you computed a true convolution (kernel flipped); use the kernel as it is":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, _np.asarray(w)[..., ::-1, ::-1], b, stride, padding),
+            "the bias is missing: add bias[o] to every position of output channel o":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, None, stride, padding),
+            "the bias is added once per input channel (C_in times): add bias[o] once per output value":
+                lambda x, w, b=None, stride=1, padding=0:
+                    conv(x, w, None, stride, padding) + x.shape[1] * no_bias(x, w, b)[None, :, None, None],
+            "every output channel gets the same bias: output channel o gets bias[o]":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, None, stride, padding) + no_bias(x, w, b)[0],
+            "only the first input channel is used: each output sums over all input channels":
+                lambda x, w, b=None, stride=1, padding=0: conv(x[:, :1], w[:, :1], b, stride, padding),
+            "you averaged the window instead of summing it: out = sum(window * filter) + bias":
+                lambda x, w, b=None, stride=1, padding=0:
+                    conv(x, w, None, stride, padding) / _np.prod(_np.shape(w)[1:]) + no_bias(x, w, b)[None, :, None, None],
+            "the stride is ignored: move the window by `stride` rows and columns":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, b, 1, padding),
+            "the window moves one step at a time: output (i, j) starts at row i * stride, column j * stride":
+                lambda x, w, b=None, stride=1, padding=0: cropped(x, w, b, stride, padding, crop_padding=False),
+            "the padding is ignored: zero-pad the input before sliding the window":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, b, stride, 0),
+            "the output size leaves out the padding: compute H_out and W_out with it":
+                lambda x, w, b=None, stride=1, padding=0: cropped(x, w, b, stride, padding, crop_padding=True),
+            "the stride pair is swapped: stride = (sh, sw) moves sh rows and sw columns":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, b, self.pair(stride)[::-1], padding),
+            "the padding pair is swapped: padding = (ph, pw) adds ph rows and pw columns":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, b, stride, self.pair(padding)[::-1]),
+            "the last two axes of your output are swapped: the output is (N, C_out, H_out, W_out)":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, w, b, stride, padding).transpose(0, 1, 3, 2),
+            "the weight is read as (C_in, C_out, kH, kW): PyTorch's order is (C_out, C_in, kH, kW)":
+                lambda x, w, b=None, stride=1, padding=0: conv(x, _np.swapaxes(w, 0, 1), b, stride, padding),
+        }
+
+    def _pool_mistakes(self, right, other, right_name, other_name):
+        def whole_batch(x, k, stride=None):
+            # One number per window position over the whole batch and every channel.
+            out = right(x, k, stride)
+            reduce = _np.max if right_name == "maximum" else _np.mean
+            windows = _windows(_np.asarray(x, dtype=float), self.pair(k), axis=(2, 3))
+            sh, sw = self.pair(k if stride is None else stride)
+            return _np.broadcast_to(reduce(windows[:, :, ::sh, ::sw], axis=(0, 1, 4, 5)), out.shape)
+
+        def ceil_mode(x, k, stride=None):
+            # Partial windows at the right and bottom edges kept, as with ceil_mode=True.
+            (kh, kw), (sh, sw) = self.pair(k), self.pair(k if stride is None else stride)
+            x = _np.asarray(x, dtype=float)
+            rows, cols = -((x.shape[2] - kh) // -sh) + 1, -((x.shape[3] - kw) // -sw) + 1
+            reduce = _np.max if right_name == "maximum" else _np.mean
+            return _np.array([[[[reduce(x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]) for j in range(cols)]
+                                for i in range(rows)] for c in range(x.shape[1])] for n in range(x.shape[0])])
+
+        return {
+            f"you took the {other_name} instead of the {right_name}": other,
+            "the stride defaults to 1; it should default to kernel_size":
+                lambda x, k, stride=None: right(x, k, 1 if stride is None else stride),
+            f"you took one {right_name} over the whole batch and all channels: pool each channel of each image "
+            "on its own (reduce over the window's last two axes only)": whole_batch,
+            "you kept the partial windows at the edges: drop the rows and columns that do not fill a window":
+                ceil_mode,
         }
 
     # ----- reference implementations (vectorised, independent of the student's code) -----
@@ -181,11 +290,29 @@ class _Grader:
 
         shell.events.register("post_run_cell", restore)
 
-    # ----- comparisons with messages a student can act on -----
+    # ----- calling the student's code, and comparisons with messages a student can act on -----
     @staticmethod
     def describe(name, args, kwargs):
         show = lambda v: (f"array{v.shape} {v.dtype}" if isinstance(v, _np.ndarray) else repr(v))
         return f"{name}({', '.join([show(a) for a in args] + [f'{k}={show(v)}' for k, v in kwargs.items()])})"
+
+    @staticmethod
+    def where(error):
+        # The line of the student's own code where `error` was raised, if it came from a notebook cell.
+        home = _Grader.where.__code__.co_filename
+        frames = [f for f in _traceback.extract_tb(error.__traceback__)
+                  if f.filename != home and ("ipykernel_" in f.filename or "<ipython-input" in f.filename)]
+        return f" (in {frames[-1].name}: `{(frames[-1].line or '').strip()}`)" if frames else ""
+
+    def call(self, part, args, kwargs=None, valid=True):
+        # The student's `part` called on the grader's inputs; an exception becomes a message that says where.
+        kwargs = kwargs or {}
+        try:
+            return self.ns[part](*args, **kwargs)
+        except Exception as error:
+            hint = self.VALID_INPUT.get(part, " This input is valid.") if valid else ""
+            raise AssertionError(f"{self.describe(part, args, kwargs)} raised {type(error).__name__}: {error}"
+                                 f"{self.where(error)}.{hint}") from None
 
     @staticmethod
     def close(got, want):
@@ -199,14 +326,17 @@ class _Grader:
             raise AssertionError(f"{call} returned dtype {got.dtype}; it should return floats "
                                  "(integer outputs truncate: create the output with np.zeros(...), which is float)")
         try:
-            values = got.astype(float)
+            values = _np.array(got, dtype=float)
         except (TypeError, ValueError):
             raise AssertionError(f"{call} returned an array of {got.dtype} that is not numeric") from None
         if self.close(values, want):
             return
         for label, alternative in (alternatives or {}).items():
-            if self.close(values, alternative):
+            if self.close(values, _np.asarray(alternative, dtype=float)):
                 raise AssertionError(f"{call} is wrong: it looks like {label}.")
+        if values.shape[:-2] == want.shape[:-2] and values.shape[-2:] == tuple(d - 1 for d in want.shape[-2:]):
+            raise AssertionError(f"{call} has shape {values.shape}, expected {want.shape}: one row and one column "
+                                 "short. The window fits in H - kH + 1 positions: don't forget the +1.")
         if values.shape != want.shape:
             raise AssertionError(f"{call} has shape {values.shape}, expected {want.shape}. "
                                  "Check the output-size formula (the +1, the stride and the padding).")
@@ -215,22 +345,36 @@ class _Grader:
         raise AssertionError(f"{call} is wrong at index {tuple(int(i) for i in where)}: got {values[where]:.6g}, "
                              f"expected {want[where]:.6g}")
 
+    def known_mistakes(self, part, args, kwargs):
+        # What each known mistake would have returned on these inputs (mistakes that cannot apply are left out).
+        alternatives = {}
+        for label, mistake in self.mistakes.get(part, {}).items():
+            try:
+                alternatives[label] = mistake(*args, **kwargs)
+            except (ValueError, IndexError, TypeError):
+                pass
+        return alternatives
+
     def compare(self, part, args, kwargs=None, floating=True):
         # Call the student's `part`, check it against the reference and that it left its inputs alone.
         kwargs = kwargs or {}
         call = self.describe(part, args, kwargs)
         copies = [a.copy() for a in args if isinstance(a, _np.ndarray)]
-        got = self.ns[part](*args, **kwargs)
+        got = self.call(part, args, kwargs)
         for before, after in zip(copies, [a for a in args if isinstance(a, _np.ndarray)]):
             assert _np.array_equal(before, after), f"{call} modified its input in place; write into a new array"
-        want = self.references[part](*args, **kwargs)
-        alternatives = {}
-        for label, mistake in self.mistakes.get(part, {}).items():
-            try:
-                alternatives[label] = mistake(*args, **kwargs)
-            except (ValueError, IndexError):
-                pass
-        self.check(got, want, call, alternatives, floating)
+        self.check(got, self.references[part](*args, **kwargs), call, self.known_mistakes(part, args, kwargs), floating)
+
+    def compare_size(self, n, k, s, p):
+        call = f"conv_output_size({n}, {k}, stride={s}, padding={p})"
+        got, want = self.call("conv_output_size", (n, k), dict(stride=s, padding=p)), self.conv_output_size(n, k, s, p)
+        if got == want:
+            assert isinstance(got, (int, _np.integer)), f"{call} returned {got!r}; return an int (use //, not /)"
+            return
+        for label, mistake in self.mistakes["conv_output_size"].items():
+            if got == mistake(n, k, s, p):
+                raise AssertionError(f"{call} returned {got!r}, expected {want}: it looks like {label}.")
+        raise AssertionError(f"{call} returned {got!r}, expected {want}: check the floor division and the +1")
 
     def expect_value_error(self, part, *args, **kwargs):
         call = self.describe(part, args, kwargs)
@@ -241,6 +385,68 @@ class _Grader:
         except Exception as error:
             raise AssertionError(f"{call} raised {type(error).__name__}: {error}; it should raise ValueError") from None
         raise AssertionError(f"{call} returned normally; it should raise ValueError")
+
+    # ----- the for-loop rule -----
+    @staticmethod
+    def _resolve(node, namespace):
+        # The object a name or a dotted chain of module attributes refers to (never runs student code).
+        if isinstance(node, _ast.Name):
+            return namespace.get(node.id)
+        if isinstance(node, _ast.Attribute):
+            base = _Grader._resolve(node.value, namespace)
+            if isinstance(base, _types.ModuleType):
+                return getattr(base, node.attr, None)
+        return None
+
+    def _is_library(self, name, obj):
+        if name in self.LIBRARY_NAMES or any(obj is f for f in (_np.convolve, _np.correlate)):
+            return True
+        if isinstance(obj, _types.ModuleType):
+            module = obj.__name__
+        elif isinstance(obj, (_types.FunctionType, _types.BuiltinFunctionType, type)):
+            module = obj.__module__ or ""
+        else:
+            return False
+        return module.split(".")[0] in self.LIBRARY_MODULES or module.startswith(self.LIBRARY_MODULES)
+
+    def _is_students(self, obj):
+        # A plain function written in a notebook cell other than this one: the student's own helper.
+        return (isinstance(obj, _types.FunctionType) and obj.__code__.co_filename != _Grader._resolve.__code__.co_filename
+                and not (obj.__module__ or "").startswith(self.LIBRARY_MODULES))
+
+    def check_loops(self, part):
+        # The part and the helpers it calls must contain a loop and must not call a library convolution.
+        todo, seen, has_loop = [self.ns[part]], set(), False
+        while todo:
+            function = todo.pop()
+            if id(function) in seen:
+                continue
+            seen.add(id(function))
+            try:
+                tree = _ast.parse(_textwrap.dedent(_inspect.getsource(function)))
+            except (OSError, TypeError, SyntaxError):
+                assert function is not self.ns[part], \
+                    f"the grader cannot read the source of {part}: define it with `def {part}(...)` in its cell"
+                continue
+            for node in _ast.walk(tree):
+                if isinstance(node, (_ast.For, _ast.While, _ast.comprehension)):
+                    has_loop = True
+                names = []
+                if isinstance(node, (_ast.Import, _ast.ImportFrom)):
+                    names = [(alias.name, None) for alias in node.names] + [(getattr(node, "module", None) or "", None)]
+                elif isinstance(node, _ast.Name):
+                    names = [(node.id, self._resolve(node, function.__globals__))]
+                elif isinstance(node, _ast.Attribute):
+                    names = [(node.attr, self._resolve(node, function.__globals__))]
+                for name, obj in names:
+                    if self._is_library(name, obj) or name.split(".")[0] in self.LIBRARY_MODULES:
+                        raise AssertionError(
+                            f"{part} uses `{name}` (in {function.__name__}): this part asks for explicit for-loops, "
+                            "not a library convolution or windowing function")
+                    if self._is_students(obj):
+                        todo.append(obj)
+        assert has_loop, (f"{part} has no for-loop: this part asks you to slide the window with explicit "
+                          "for-loops over the output positions")
 
 
 class _ReferenceConv2D:
@@ -444,9 +650,9 @@ _grader.expect_value_error("conv2d_naive", _np.ones((1, 3, 3)), _np.ones((2, 2))
 _grader.expect_value_error("conv2d_naive", _np.ones((3, 3)), _np.ones((1, 2, 2)))
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive_reference", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive_reference", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 # Part A: hidden tests compare conv2d_naive with a reference on random non-square images, 1x1 and
-# image-sized kernels, integer and float32 inputs (7 points).
+# image-sized kernels, integer and float32 inputs (5 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d_naive")
 rng = _np.random.default_rng(7)
@@ -457,6 +663,16 @@ _grader.compare("conv2d_naive", (rng.integers(-5, 6, size=(6, 5)), rng.normal(si
 _grader.compare("conv2d_naive", (rng.integers(-5, 6, size=(6, 5)), rng.integers(-3, 4, size=(3, 2))))
 _grader.compare("conv2d_naive", (rng.normal(size=(8, 7)).astype(_np.float32), rng.normal(size=(3, 3)).astype(_np.float32)))
 ### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive_loops", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Part A: the for-loop rule (2 points). Write conv2d_naive with explicit for-loops;
+# library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
+# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+### BEGIN HIDDEN TESTS
+_grader.grade_alone("conv2d_naive")
+_grader.check_loops("conv2d_naive")
+### END HIDDEN TESTS
+print("conv2d_naive: the for-loop rule is checked when your notebook is graded.")
 
 # %% [markdown]
 # Flip the kernel and the same image gives the negated map: the "convolution" of a textbook is the
@@ -531,6 +747,12 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0):
 # Part B: conv_output_size (5 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv_output_size")
+for n, k, s, p in [(12, 3, 1, 2), (10, 3, 3, 0), (10, 3, 4, 2), (9, 4, 2, 1), (6, 1, 5, 0), (3, 5, 1, 1), (1, 1, 1, 0),
+                   (32, 5, 3, 2)]:
+    _grader.compare_size(n, k, s, p)
+_grader.expect_value_error("conv_output_size", 3, 6, 1, 1)
+_grader.expect_value_error("conv_output_size", 2, 5, 2, 0)
+_grader.expect_value_error("conv_output_size", 8, 3, -1, 0)
 ### END HIDDEN TESTS
 cases = [((7, 3), {}, 5), ((7, 3), dict(stride=2, padding=1), 4), ((28, 3), dict(padding=1), 28),
          ((28, 2), dict(stride=2), 14), ((5, 5), {}, 1)]
@@ -546,15 +768,6 @@ for args in [(3, 4), (7, 3, 0), (7, 3, 1, -1)]:
     else:
         raise AssertionError(f"conv_output_size{args} should raise ValueError")
 print("conv_output_size: the visible examples pass.")
-### BEGIN HIDDEN TESTS
-for n, k, s, p in [(10, 3, 3, 0), (10, 3, 4, 2), (9, 4, 2, 1), (6, 1, 5, 0), (3, 5, 1, 1), (1, 1, 1, 0), (32, 5, 3, 2)]:
-    got, want = conv_output_size(n, k, s, p), _grader.conv_output_size(n, k, s, p)
-    assert got == want, (f"conv_output_size({n}, {k}, stride={s}, padding={p}) returned {got}, expected {want}: "
-                         "check the floor division and the +1")
-_grader.expect_value_error("conv_output_size", 3, 6, 1, 1)
-_grader.expect_value_error("conv_output_size", 2, 5, 2, 0)
-_grader.expect_value_error("conv_output_size", 8, 3, -1, 0)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # `pad2d(x, padding)` zero-pads the **last two axes** of a 2-D `(H, W)`, 3-D `(C, H, W)` or 4-D `(N, C, H, W)`
@@ -588,18 +801,6 @@ def pad2d(x, padding):
 # Part B: pad2d (8 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("pad2d")
-### END HIDDEN TESTS
-small = np.array([[1, 2], [3, 4]])
-padded = pad2d(small, 1)
-expected = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0], [0, 0, 0, 0]])
-assert isinstance(padded, np.ndarray) and padded.shape == (4, 4), \
-    f"pad2d(2x2, 1) should have shape (4, 4), got {getattr(padded, 'shape', padded)}"
-assert np.array_equal(padded, expected), f"pad2d(small, 1) returned\n{padded}\nexpected\n{expected}"
-assert pad2d(small, (0, 2)).shape == (2, 6), "padding (0, 2) adds no rows and 2 columns on each side"
-assert pad2d(np.ones((2, 3, 5, 5)), 2).shape == (2, 3, 9, 9), "a 4-D input is padded on its last two axes only"
-assert np.array_equal(small, [[1, 2], [3, 4]]), "pad2d must not modify its input"
-print("pad2d: the visible examples pass.")
-### BEGIN HIDDEN TESTS
 rng = _np.random.default_rng(3)
 for shape, padding in [((3, 4), 2), ((2, 3, 5), (1, 2)), ((2, 3, 4, 5), (2, 0)), ((1, 1, 3, 2), 0), ((4, 2), (3, 1))]:
     _grader.compare("pad2d", (rng.normal(size=shape), padding), floating=False)
@@ -612,6 +813,16 @@ out = pad2d(x, 0)
 assert isinstance(out, _np.ndarray) and not _np.shares_memory(out, x), \
     "pad2d(x, 0) returned x itself (or a view of it); return a new array"
 ### END HIDDEN TESTS
+small = np.array([[1, 2], [3, 4]])
+padded = pad2d(small, 1)
+expected = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0], [0, 0, 0, 0]])
+assert isinstance(padded, np.ndarray) and padded.shape == (4, 4), \
+    f"pad2d(2x2, 1) should have shape (4, 4), got {getattr(padded, 'shape', padded)}"
+assert np.array_equal(padded, expected), f"pad2d(small, 1) returned\n{padded}\nexpected\n{expected}"
+assert pad2d(small, (0, 2)).shape == (2, 6), "padding (0, 2) adds no rows and 2 columns on each side"
+assert pad2d(np.ones((2, 3, 5, 5)), 2).shape == (2, 3, 9, 9), "a 4-D input is padded on its last two axes only"
+assert np.array_equal(small, [[1, 2], [3, 4]]), "pad2d must not modify its input"
+print("pad2d: the visible examples pass.")
 
 # %% [markdown]
 # ## 3. Many channels, many filters
@@ -741,9 +952,9 @@ assert out.shape == (1, 4, 1, 1), f"4 filters over 2 channels on a 3x3 input: ex
 assert np.allclose(out, 27), f"each filter should sum both channels: 9 * 1 + 9 * 2 = 27, got {out.ravel()}"
 print("conv2d: the visible examples pass.")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv2d_reference", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test_conv2d_reference", "locked": true, "points": 13, "schema_version": 3, "solution": false, "task": false}
 # Part C: hidden tests compare conv2d with a reference on random batches with several channels and filters,
-# strides, padding, int and pair arguments, integer and float32 inputs (15 points).
+# strides, padding, int and pair arguments, integer and float32 inputs (13 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d")
 rng = _np.random.default_rng(42)
@@ -792,7 +1003,18 @@ _grader.expect_value_error("conv2d", _np.ones((1, 1, 4, 4)), _np.ones((1, 2, 2))
 _grader.expect_value_error("conv2d", _np.ones((2, 1, 3, 3)), _np.ones((1, 1, 4, 4)), padding=0)
 _grader.expect_value_error("conv2d", _np.ones((1, 1, 3, 8)), _np.ones((1, 1, 5, 2)), padding=(0, 1))
 _grader.expect_value_error("conv2d", _np.ones((1, 4, 5, 5)), _np.ones((2, 3, 3, 3)))
+_grader.expect_value_error("conv2d", _np.ones((1, 3, 4, 4)), _np.ones((2, 1, 2, 2)))
 ### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv2d_loops", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Part C: the for-loop rule (2 points). Write conv2d with explicit for-loops;
+# library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
+# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+### BEGIN HIDDEN TESTS
+_grader.grade_alone("conv2d")
+_grader.check_loops("conv2d")
+### END HIDDEN TESTS
+print("conv2d: the for-loop rule is checked when your notebook is graded.")
 
 # %% [markdown]
 # ## 4. A convolution layer, and what weight sharing buys
@@ -856,7 +1078,9 @@ assert np.array_equal(Conv2D(3, 8, 3, padding=1, seed=0).weight, layer.weight), 
 assert Conv2D(2, 4, (3, 5)).weight.shape == (4, 2, 3, 5), "kernel_size (3, 5) should give weight (4, 2, 3, 5)"
 assert Conv2D(2, 4, 3, bias=False).bias is None, "bias=False should set self.bias to None"
 out = layer(np.ones((2, 3, 6, 6)))
-assert out.shape == (2, 8, 6, 6), f"Conv2D(3, 8, 3, padding=1) on (2, 3, 6, 6) should give (2, 8, 6, 6), got {out.shape}"
+assert out.shape == (2, 8, 6, 6), \
+    (f"Conv2D(3, 8, 3, padding=1) on (2, 3, 6, 6) should give (2, 8, 6, 6), got {out.shape}: "
+     "does forward pass self.stride and self.padding to conv2d?")
 params = layer.parameters()
 assert len(params) == 2 and params[0] is layer.weight and params[1] is layer.bias, \
     "parameters() should return [self.weight, self.bias]"
@@ -864,12 +1088,18 @@ print("Conv2D: the visible examples pass.")
 ### BEGIN HIDDEN TESTS
 rng = _np.random.default_rng(11)
 layer = Conv2D(3, 5, (3, 2), stride=2, padding=(1, 0), seed=5)
+assert _np.shape(layer.weight) != (3, 5, 3, 2), \
+    "Conv2D(3, 5, (3, 2)).weight is (in_channels, out_channels, kH, kW); PyTorch's order is (out_channels, in_channels, kH, kW)"
+assert _np.shape(layer.weight) == (5, 3, 3, 2), \
+    f"Conv2D(3, 5, (3, 2)).weight has shape {_np.shape(layer.weight)}, expected (out_channels, in_channels, kH, kW) = (5, 3, 3, 2)"
 assert _grader.pair(layer.stride) == (2, 2) and _grader.pair(layer.padding) == (1, 0), \
     f"store stride and padding as given: got stride={layer.stride!r}, padding={layer.padding!r}"
 layer.bias = rng.normal(size=5)
 x = rng.normal(size=(2, 3, 7, 6))
 _grader.check(layer.forward(x), _grader.conv2d(x, layer.weight, layer.bias, 2, (1, 0)),
-              "Conv2D(3, 5, (3, 2), stride=2, padding=(1, 0)).forward(x)")
+              "Conv2D(3, 5, (3, 2), stride=2, padding=(1, 0)).forward(x)",
+              {"forward ignores the layer's stride and padding: pass self.stride and self.padding to conv2d":
+                   _grader.conv2d(x, layer.weight, layer.bias)})
 _grader.check(layer(x), _grader.conv2d(x, layer.weight, layer.bias, 2, (1, 0)), "calling the layer")
 no_bias = Conv2D(2, 3, 2, bias=False, seed=1)
 assert len(no_bias.parameters()) == 1 and no_bias.parameters()[0] is no_bias.weight, \
@@ -982,10 +1212,16 @@ def avg_pool2d(x, kernel_size, stride=None):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_max_pool2d", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
-# Part E: max_pool2d (8 points).
+# %% nbgrader={"grade": true, "grade_id": "test_max_pool2d", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+# Part E: max_pool2d (7 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("max_pool2d")
+rng = _np.random.default_rng(5)
+for shape, k, s in [((2, 3, 6, 8), 2, None), ((1, 2, 7, 9), 3, None), ((2, 2, 7, 6), (2, 3), None),
+                    ((1, 3, 8, 8), 3, 2), ((2, 1, 9, 7), (3, 2), (2, 1)), ((1, 1, 5, 5), 5, None), ((1, 2, 6, 5), 1, None)]:
+    _grader.compare("max_pool2d", (rng.normal(size=shape), k), dict(stride=s), floating=False)
+_grader.compare("max_pool2d", (-rng.random(size=(2, 2, 4, 6)) - 1, 2), floating=False)
+_grader.compare("max_pool2d", (rng.integers(-9, 10, size=(2, 2, 6, 6)), 3), floating=False)
 ### END HIDDEN TESTS
 x = np.array([[1, 3, 2, 0], [4, 6, 1, 1], [0, 2, 7, 5], [1, 1, 3, 9]], dtype=float)[None, None]
 out = max_pool2d(x, 2)
@@ -996,19 +1232,17 @@ assert max_pool2d(x, 2, stride=1).shape == (1, 1, 3, 3), "kernel 2 with stride 1
 assert max_pool2d(np.ones((2, 3, 5, 7)), 2).shape == (2, 3, 2, 3), \
     "pooling (2, 3, 5, 7) by 2 keeps N and C and drops the leftover row and column: (2, 3, 2, 3)"
 print("max_pool2d: the visible examples pass.")
-### BEGIN HIDDEN TESTS
-rng = _np.random.default_rng(5)
-for shape, k, s in [((2, 3, 6, 8), 2, None), ((1, 2, 7, 9), 3, None), ((2, 2, 7, 6), (2, 3), None),
-                    ((1, 3, 8, 8), 3, 2), ((2, 1, 9, 7), (3, 2), (2, 1)), ((1, 1, 5, 5), 5, None), ((1, 2, 6, 5), 1, None)]:
-    _grader.compare("max_pool2d", (rng.normal(size=shape), k), dict(stride=s), floating=False)
-_grader.compare("max_pool2d", (-rng.random(size=(2, 2, 4, 6)) - 1, 2), floating=False)
-_grader.compare("max_pool2d", (rng.integers(-9, 10, size=(2, 2, 6, 6)), 3), floating=False)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_avg_pool2d", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
-# Part E: avg_pool2d (7 points).
+# %% nbgrader={"grade": true, "grade_id": "test_avg_pool2d", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+# Part E: avg_pool2d (6 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("avg_pool2d")
+rng = _np.random.default_rng(6)
+for shape, k, s in [((2, 3, 6, 8), 2, None), ((1, 2, 7, 9), 3, None), ((2, 2, 7, 6), (2, 3), None),
+                    ((1, 3, 8, 8), 3, 2), ((2, 1, 9, 7), (3, 2), (2, 1)), ((1, 1, 5, 5), 5, None)]:
+    _grader.compare("avg_pool2d", (rng.normal(size=shape), k), dict(stride=s))
+_grader.compare("avg_pool2d", (rng.integers(0, 10, size=(2, 2, 6, 6)), 2))
+_grader.compare("avg_pool2d", (rng.normal(size=(1, 2, 6, 6)).astype(_np.float32), 3))
 ### END HIDDEN TESTS
 x = np.array([[1, 3, 2, 0], [4, 6, 1, 1], [0, 2, 7, 5], [1, 1, 3, 9]], dtype=float)[None, None]
 out = avg_pool2d(x, 2)
@@ -1018,14 +1252,26 @@ assert np.allclose(out[0, 0], [[3.5, 1], [1, 6]]), f"avg_pool2d(x, 2) returned\n
 assert np.allclose(avg_pool2d(np.arange(6.0).reshape(1, 1, 2, 3), (1, 3)), [[[[1], [4]]]]), \
     "a (1, 3) window averages each row of three"
 print("avg_pool2d: the visible examples pass.")
+
+# %% nbgrader={"grade": true, "grade_id": "test_max_pool2d_loops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# Part E: the for-loop rule (1 point). Write max_pool2d with explicit for-loops;
+# library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
+# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
 ### BEGIN HIDDEN TESTS
-rng = _np.random.default_rng(6)
-for shape, k, s in [((2, 3, 6, 8), 2, None), ((1, 2, 7, 9), 3, None), ((2, 2, 7, 6), (2, 3), None),
-                    ((1, 3, 8, 8), 3, 2), ((2, 1, 9, 7), (3, 2), (2, 1)), ((1, 1, 5, 5), 5, None)]:
-    _grader.compare("avg_pool2d", (rng.normal(size=shape), k), dict(stride=s))
-_grader.compare("avg_pool2d", (rng.integers(0, 10, size=(2, 2, 6, 6)), 2))
-_grader.compare("avg_pool2d", (rng.normal(size=(1, 2, 6, 6)).astype(_np.float32), 3))
+_grader.grade_alone("max_pool2d")
+_grader.check_loops("max_pool2d")
 ### END HIDDEN TESTS
+print("max_pool2d: the for-loop rule is checked when your notebook is graded.")
+
+# %% nbgrader={"grade": true, "grade_id": "test_avg_pool2d_loops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# Part E: the for-loop rule (1 point). Write avg_pool2d with explicit for-loops;
+# library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
+# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+### BEGIN HIDDEN TESTS
+_grader.grade_alone("avg_pool2d")
+_grader.check_loops("avg_pool2d")
+### END HIDDEN TESTS
+print("avg_pool2d: the for-loop rule is checked when your notebook is graded.")
 
 # %% [markdown]
 # ## 6. A small convolutional network
@@ -1152,9 +1398,12 @@ _grader.grade_alone("SimpleConvNet")
 ### END HIDDEN TESTS
 net = SimpleConvNet(seed=0)
 expected_kinds = [Conv2D, ReLU, MaxPool2D, Flatten, Dense]
+missing = [kind.__name__ for kind in expected_kinds if not any(isinstance(layer, kind) for layer in net.layers)]
 assert len(net.layers) == 5 and all(isinstance(layer, kind) for layer, kind in zip(net.layers, expected_kinds)), \
-    f"layers should be Conv2D, ReLU, MaxPool2D, Flatten, Dense in this order; got {[type(l).__name__ for l in net.layers]}"
+    (f"layers should be Conv2D, ReLU, MaxPool2D, Flatten, Dense in this order; got {[type(l).__name__ for l in net.layers]}"
+     + (f"; missing: {', '.join(missing)}" if missing else ""))
 assert net.layers[0].weight.shape == (8, 1, 3, 3), f"the Conv2D weight should be (8, 1, 3, 3), got {net.layers[0].weight.shape}"
+assert as_pair(net.layers[0].padding) == (1, 1), "the convolution should use padding=1, so that it keeps the image's H x W"
 assert net.layers[4].weight.shape == (8 * 14 * 14, 10), \
     f"the Dense weight should be (8 * 14 * 14, 10) = (1568, 10), got {net.layers[4].weight.shape}"
 logits = net(np.ones((2, 1, 28, 28)))
@@ -1185,7 +1434,9 @@ for in_channels, size, classes in [(2, (10, 8), 5), (3, (7, 9), 4), (1, (6, 6), 
                    "you used average pooling instead of max pooling": expected(_np.maximum(feature_maps, 0), _grader.avg_pool2d)})
 x = rng.normal(size=(2, 1, 12, 12))
 first, second = SimpleConvNet(image_size=(12, 12), seed=8), SimpleConvNet(image_size=(12, 12), seed=8)
-_grader.check(second(x), first(x), "SimpleConvNet(seed=8) built twice")
+assert _grader.close(_np.asarray(second(x), dtype=float), _np.asarray(first(x), dtype=float)), \
+    ("SimpleConvNet(seed=8) built twice gives different outputs: the same seed should build the same network, "
+     "so pass seeds derived from `seed` to Conv2D and Dense")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -1,0 +1,108 @@
+"""How long real `nbgrader autograde` takes per notebook for each kind of catalogue entry, and whether
+grading the same submission again gives the same score.
+
+    .venv/bin/python benchmarks/grading_speed.py [--repeats 10]
+
+One course copy in a temporary folder receives the instructor's solution (the baseline), every catalogue
+entry and `--repeats` copies of two submissions; one `nbgrader autograde` grades them all, as a TA would.
+Per notebook it reads, from the autograded notebook's own execution timestamps, the seconds from the first
+cell's start to the last cell's end, and the slowest single cell, which must stay well under the
+configured cell timeout. Figures are printed as seconds and as ratios to the baseline of the same run.
+"""
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from catalogue import ENTRIES  # noqa: E402
+from coursetools import cycle, notebook, sample_class, scores  # noqa: E402
+from coursetools.assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
+
+BASELINE = sample_class.FULL_SOLUTION
+REPEATED = ("conv_seven_loops", "layer_unseeded")  # the slowest right answer, and a mistake about randomness
+
+
+def cell_seconds(path: Path) -> list[float]:
+    """Seconds each executed cell of an autograded notebook took, from its execution timestamps."""
+    seconds = []
+    for cell in notebook.read(path).cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                          for key in ("iopub.execute_input", "shell.execute_reply"))
+            seconds.append((end - start).total_seconds())
+    return seconds
+
+
+def configured_timeout() -> float:
+    """`c.Execute.timeout` as nbgrader reads it from the course's nbgrader_config.py."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    return float(config.Execute.get("timeout", 30))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10, help="gradings of the same submission (default 10)")
+    args = parser.parse_args(argv)
+
+    kinds = {BASELINE.student_id: "baseline (instructor's solution)"}
+    students = [BASELINE]
+    for entry in ENTRIES:
+        students.append(entry.student())
+        kinds[entry.name] = f"{'wrong' if entry.wrong else 'right'} {entry.part}"
+    by_name = {entry.name: entry for entry in ENTRIES}
+    for name in REPEATED:
+        for copy in range(args.repeats):
+            students.append(replace(by_name[name].student(), student_id=f"{name}__again{copy}"))
+
+    with tempfile.TemporaryDirectory() as folder:
+        course = cycle.copy_course(REPO, Path(folder))
+        cycle.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+        sample_class.build(course, students)
+        cycle.register(course, students)
+        start = time.perf_counter()
+        cycle.nbgrader(course, "autograde", ASSIGNMENT, "--force")
+        wall = time.perf_counter() - start
+        ids = [s.student_id for s in students]
+        totals = {sid: sum(score for score, _ in cells.values())
+                  for sid, cells in scores.cell_scores(cycle.gradebook_url(course), ids).items()}
+        timings = {sid: cell_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids}
+
+    notebook_seconds = {sid: sum(cells) for sid, cells in timings.items()}
+    baseline = notebook_seconds[BASELINE.student_id]
+    groups = defaultdict(list)
+    for sid in kinds:
+        groups[kinds[sid]].append(notebook_seconds[sid])
+    print(f"\nnbgrader autograde: {len(ids)} notebooks in {wall:.1f} s, {wall / len(ids):.2f} s per notebook "
+          "(kernel start and nbgrader's own work included)")
+    print(f"baseline: the instructor's solution runs its cells in {baseline:.2f} s\n")
+    print(f"{'kind':<34} {'entries':>7} {'mean s':>7} {'max s':>7} {'max / baseline':>15}")
+    for kind in sorted(groups, key=lambda k: -max(groups[k])):
+        seconds = groups[kind]
+        print(f"{kind:<34} {len(seconds):>7} {sum(seconds) / len(seconds):>7.2f} {max(seconds):>7.2f} "
+              f"{max(seconds) / baseline:>15.2f}")
+
+    slowest = max((sid for sid in kinds if not by_name.get(sid) or not by_name[sid].wrong),
+                  key=lambda sid: notebook_seconds[sid])
+    timeout = configured_timeout()
+    print(f"\nslowest right answer: {slowest}, {notebook_seconds[slowest]:.2f} s for the notebook; its slowest cell "
+          f"took {max(timings[slowest]):.2f} s, {max(timings[slowest]) / timeout:.1%} of the {timeout:g} s cell timeout "
+          f"(score {totals[slowest]:g})")
+    for name in REPEATED:
+        again = [totals[sid] for sid in ids if sid.startswith(f"{name}__again")] + [totals[name]]
+        print(f"{name} graded {len(again)} times: scores {sorted(set(again))} "
+              f"({'deterministic' if len(set(again)) == 1 else 'NOT deterministic'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

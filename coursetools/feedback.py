@@ -1,0 +1,50 @@
+"""Feedback that shows students the verdicts but not the hidden tests.
+
+Stock `nbgrader generate_feedback` renders the autograded notebook, whose grade cells hold the hidden
+tests again (autograde restores them) and whose error tracebacks quote the grader's code line by line
+(nbgrader issue #917). `HideHiddenTests` runs before the HTML is made: it cuts the hidden regions out of
+every cell and shortens each grade cell's error to its type and message, which is where our hints are.
+"""
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+from .notebook import HIDDEN_MARKERS
+
+HIDDEN_NOTE = "# (hidden tests ran here: a failing one shows its message below the cell)"
+
+
+def without_hidden_tests(source: str) -> str:
+    """The cell's source with each hidden region replaced by one comment line."""
+    begin, end = HIDDEN_MARKERS
+    lines, in_region = [], False
+    for line in source.splitlines():
+        if begin in line:
+            in_region = True
+            lines.append(line[:line.index(begin)] + HIDDEN_NOTE)
+        elif end in line:
+            in_region = False
+        elif not in_region:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def short_error(output) -> None:
+    """An error output reduced to `Type: message`, the lines a student can act on."""
+    output.traceback = [f"{output.ename}: {output.evalue}"]
+
+
+class HideHiddenTests(Preprocessor):
+    """Remove hidden-test source and grader tracebacks from grade cells before feedback is rendered."""
+
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if HIDDEN_MARKERS[0] in cell.source:
+            cell.source = without_hidden_tests(cell.source)
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            for output in cell.outputs:
+                if output.output_type == "error":
+                    short_error(output)
+        return cell, resources
