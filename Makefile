@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install browser sync release demo test benchmark lab clean-class
+.PHONY: install system sync release demo grade test benchmark lab clean-class
 
 $(VENV)/installed: requirements.txt requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,14 @@ $(VENV)/installed: requirements.txt requirements-lock.txt
 
 install: $(VENV)/installed
 
-## browser: Debian's Chromium for the browser tests (installed with apt-get when run as root)
-browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "browser tests need Chromium: sudo apt-get install chromium (they are skipped without it)"; fi; }
+## system: Debian packages the course uses, installed with apt-get when run as root: bubblewrap (the
+## grading sandbox) and Chromium (the browser tests). Without root, it says what to install.
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium
+system:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (sudo apt-get install$$missing); tests that need them are skipped"; fi; fi
 
 ## sync: bring source/cnn/cnn.ipynb and its .py twin together (the newer one wins)
 sync: install
@@ -32,16 +35,21 @@ release: sync
 	nbgrader generate_assignment cnn --force
 
 ## demo: the whole instructor -> students -> TA cycle on a sample class, then a score table
-demo: install
+demo: install system
 	$(BIN)/python -m coursetools.cycle .
 
+## grade: the TA's command for the submissions in submitted/: intake, sandboxed autograde, feedback, grades.csv
+grade: install system
+	$(BIN)/python -m coursetools.grade .
+
 ## test: the test suite, browser tests included
-test: install browser
+test: install system
 	$(BIN)/python -m pytest
 
-## benchmark: seconds per autograded notebook for each kind of catalogue entry, and determinism
-benchmark: install
+## benchmark: seconds per autograded notebook for each kind of catalogue entry, determinism, sandbox cost
+benchmark: install system
 	$(BIN)/python benchmarks/grading_speed.py
+	$(BIN)/python benchmarks/sandbox_cost.py
 
 ## lab: JupyterLab with nbgrader's extensions for this course on http://127.0.0.1:$(LAB_PORT)
 lab: install
@@ -49,4 +57,4 @@ lab: install
 
 ## clean-class: remove student data and the gradebook made by the demo
 clean-class:
-	rm -rf submitted autograded feedback gradebook.db grades.csv
+	rm -rf submitted autograded feedback gradebook.db grades.csv .grading

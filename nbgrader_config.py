@@ -2,11 +2,13 @@
 import os
 import sys
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coursetools.feedback import HideHiddenTests  # noqa: E402 (the course root is on the path now)
+from coursetools.sandbox import SandboxedExecute  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -15,7 +17,13 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
 # The slowest honest solution (fully scalar loops) needs about a second per test cell; 60 s leaves a wide
 # margin for slow machines without letting an infinite loop stall the batch for long.
-c.Execute.timeout = 60
+c.Execute.timeout = 60          # nbgrader validate
+c.SandboxedExecute.cell_timeout = 60  # autograde
+
+# Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
+# (coursetools/sandbox.py); the other steps are nbgrader's defaults.
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # Instructor-only files never reach release/: nbgrader copies every other file in source/cnn/ to students.
 c.CourseDirectory.ignore = [

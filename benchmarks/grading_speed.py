@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from catalogue import ENTRIES  # noqa: E402
-from coursetools import cycle, notebook, sample_class, scores  # noqa: E402
-from coursetools.assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
+from coursetools import commands, cycle, notebook, sample_class, scores  # noqa: E402
+from coursetools.assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER  # noqa: E402
 
 BASELINE = sample_class.FULL_SOLUTION
 REPEATED = ("conv_seven_loops", "layer_unseeded")  # the slowest right answer, and a mistake about randomness
@@ -65,16 +65,18 @@ def main(argv=None) -> int:
             students.append(replace(by_name[name].student(), student_id=f"{name}__again{copy}"))
 
     with tempfile.TemporaryDirectory() as folder:
-        course = cycle.copy_course(REPO, Path(folder))
-        cycle.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+        course = commands.copy_course(REPO, Path(folder))
+        commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
         sample_class.build(course, students)
-        cycle.register(course, students)
+        cycle.register(course, [s.student_id for s in students])
         start = time.perf_counter()
-        cycle.nbgrader(course, "autograde", ASSIGNMENT, "--force")
+        commands.nbgrader(course, "autograde", ASSIGNMENT, "--force")
         wall = time.perf_counter() - start
         ids = [s.student_id for s in students]
-        totals = {sid: sum(score for score, _ in cells.values())
-                  for sid, cells in scores.cell_scores(cycle.gradebook_url(course), ids).items()}
+        cells_by_student = scores.cell_scores(commands.gradebook_url(course), ids)
+        totals = {sid: sum(score for cell, (score, _) in cells.items() if cell != WRITTEN_ANSWER)
+                  for sid, cells in cells_by_student.items()}
+        autograded_max = sum(most for cell, (_, most) in cells_by_student[ids[0]].items() if cell != WRITTEN_ANSWER)
         timings = {sid: cell_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids}
 
     notebook_seconds = {sid: sum(cells) for sid, cells in timings.items()}
@@ -96,7 +98,7 @@ def main(argv=None) -> int:
     timeout = configured_timeout()
     print(f"\nslowest right answer: {slowest}, {notebook_seconds[slowest]:.2f} s for the notebook; its slowest cell "
           f"took {max(timings[slowest]):.2f} s, {max(timings[slowest]) / timeout:.1%} of the {timeout:g} s cell timeout "
-          f"(score {totals[slowest]:g})")
+          f"(autograded score {totals[slowest]:g} of {autograded_max:g})")
     for name in REPEATED:
         again = [totals[sid] for sid in ids if sid.startswith(f"{name}__again")] + [totals[name]]
         print(f"{name} graded {len(again)} times: scores {sorted(set(again))} "

@@ -7,46 +7,23 @@ scores for the written answer, generates feedback, exports grades.csv and prints
 """
 import csv
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from . import sample_class
+from . import grade, sample_class
 from .assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER
+from .commands import gradebook_url, nbgrader
 from .scores import format_table, part_scores
 
-BIN = Path(sys.executable).parent  # nbgrader runs alembic as a subprocess: its bin/ must be on PATH
-
-
-def copy_course(repo: Path, root: Path, with_release: bool = True) -> Path:
-    """The course as committed in `repo` (source, release, configuration and the code it loads), in `root`."""
-    for folder in ("source", "coursetools") + (("release",) if with_release else ()):
-        shutil.copytree(Path(repo) / folder, Path(root) / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(Path(repo) / "nbgrader_config.py", root)
-    return Path(root)
-
-
-def gradebook_url(course_dir: Path) -> str:
-    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
-
-
-def nbgrader(course_dir: Path, *args: str) -> None:
-    """Run one nbgrader command in the course directory, as a person at a terminal would."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    print(f"$ nbgrader {' '.join(args)}", flush=True)
-    subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=ERROR"], cwd=course_dir, env=env, check=True)
-
-
-def register(course_dir: Path, students) -> None:
+def register(course_dir: Path, student_ids) -> None:
     """Add the students to the gradebook the way a TA does: one CSV, one `nbgrader db student import`."""
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "first_name", "last_name"])
-        writer.writerows([s.student_id, "Sample", s.student_id.replace("_", " ").title()] for s in students)
+        writer.writerows([sid, "Sample", sid.replace("_", " ").title()] for sid in student_ids)
     try:
         nbgrader(course_dir, "db", "student", "import", handle.name)
     finally:
@@ -69,12 +46,12 @@ def run(course_dir: Path, students=sample_class.SAMPLE_CLASS) -> dict:
     nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force")
     sample_class.build(course_dir, students)
     print(f"handed in {len(students)} sample submissions to submitted/")
-    register(course_dir, students)
-    nbgrader(course_dir, "autograde", ASSIGNMENT, "--force")
+    register(course_dir, [s.student_id for s in students])
+    intakes = grade.autograde(course_dir)
     grade_written_answers(course_dir, students)
     print("entered the TA's scores for the written answer")
-    nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force")
-    nbgrader(course_dir, "export")
+    grade.finish(course_dir)
+    print(grade.format_statuses(grade.statuses(course_dir, intakes)))
     return part_scores(gradebook_url(course_dir), [s.student_id for s in students])
 
 

@@ -9,9 +9,9 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from coursetools.commands import BIN
 
-from coursetools.cycle import BIN
+from conftest import missing_tool
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -28,8 +28,7 @@ LAB_SETTINGS = {
 def require_chromium():
     """Skip where Chromium is missing, except in CI, where a missing browser is a failure."""
     if not Path(CHROMIUM).exists():
-        message = f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it as root)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+        missing_tool(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it as root)")
 
 
 def free_port() -> int:

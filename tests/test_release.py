@@ -1,7 +1,7 @@
 """release/ is what students get: up to date with source/, and free of solutions and hidden tests."""
 import json
 
-from coursetools import cycle, notebook
+from coursetools import commands, notebook
 from coursetools.assignment import ASSIGNMENT, source_notebook
 
 from conftest import REPO
@@ -15,8 +15,8 @@ def files(root):
 
 
 def test_release_matches_what_generate_assignment_makes(tmp_path):
-    cycle.copy_course(REPO, tmp_path, with_release=False)
-    cycle.nbgrader(tmp_path, "generate_assignment", ASSIGNMENT)
+    commands.copy_course(REPO, tmp_path, with_release=False)
+    commands.nbgrader(tmp_path, "generate_assignment", ASSIGNMENT)
     committed, generated = REPO / "release", tmp_path / "release"
     assert files(committed) == files(generated), "release/ has other files than generate_assignment makes"
     assert not list(generated.rglob("*.py")), "the source notebook's .py twin (with solutions) reached the release"

@@ -1,0 +1,27 @@
+"""Running nbgrader and reaching the course's files the way a person at a terminal would."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent  # nbgrader runs alembic as a subprocess: its bin/ must be on PATH
+
+
+def copy_course(repo: Path, root: Path, with_release: bool = True) -> Path:
+    """The course as committed in `repo` (source, release, configuration and the code it loads), in `root`."""
+    for folder in ("source", "coursetools") + (("release",) if with_release else ()):
+        shutil.copytree(Path(repo) / folder, Path(root) / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(Path(repo) / "nbgrader_config.py", root)
+    return Path(root)
+
+
+def gradebook_url(course_dir: Path) -> str:
+    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+
+
+def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course directory; with check=False a failure is returned, not raised."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    print(f"$ nbgrader {' '.join(args)}", flush=True)
+    return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=ERROR"], cwd=course_dir, env=env, check=check)

@@ -1,0 +1,114 @@
+"""The TA's one command: intake, sandboxed autograde, feedback, grades.csv and a status table.
+
+    python -m coursetools.grade [COURSE_DIR]
+
+Every submission in submitted/ gets a gradebook row, feedback and a line in the table, whatever it holds:
+unreadable notebooks are graded as handed out (zero) with a note, crashes and timeouts cost only their
+own cells. The exit status is 1 only when the grading itself failed (a student left without a grade).
+"""
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from . import intake
+from .assignment import ASSIGNMENT, NOTEBOOK
+from .commands import gradebook_url, nbgrader
+from .sandbox import STATUS_DIR
+
+STAGING = Path(".grading") / "submitted"
+
+
+@dataclass(frozen=True)
+class Status:
+    student: str
+    score: float | None   # None: no grade (a failure of the grading, not of the student)
+    max_score: float
+    intake: str
+    reason: str
+    sandbox: str
+    incidents: tuple[str, ...]
+
+    @property
+    def graded(self) -> bool:
+        return self.score is not None
+
+
+def autograde(course_dir: Path) -> list[intake.Intake]:
+    """Stage the submissions and run `nbgrader autograde` on the staged copies (submitted/ is only read).
+
+    A submission that nbgrader itself fails on is graded again as the release notebook with a note, so
+    that it still gets a gradebook row (zero) and feedback; if even that fails, the grading is broken."""
+    course_dir = Path(course_dir)
+    shutil.rmtree(course_dir / STATUS_DIR, ignore_errors=True)
+    intakes = intake.stage(course_dir, course_dir / STAGING)
+    staged = f"--CourseDirectory.submitted_directory={STAGING}"
+    nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", staged, check=False)
+    for index, taken in enumerate(intakes):
+        if not autograded_notebook(course_dir, taken.student).is_file():
+            intakes[index] = intake.stage_as_release(course_dir, course_dir / STAGING, taken.student,
+                                                     "nbgrader could not grade this notebook")
+            nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", staged, f"--student={taken.student}",
+                     check=False)
+    return intakes
+
+
+def autograded_notebook(course_dir: Path, student: str) -> Path:
+    return Path(course_dir) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+
+
+def finish(course_dir: Path) -> None:
+    """Feedback for everyone and grades.csv, after autograde and any manual grading."""
+    nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force")
+    nbgrader(course_dir, "export")
+
+
+def statuses(course_dir: Path, intakes) -> list[Status]:
+    course_dir = Path(course_dir)
+    rows = []
+    with Gradebook(gradebook_url(course_dir)) as gb:
+        for taken in intakes:
+            try:
+                submission = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, taken.student)
+                score, most = submission.score, submission.max_score
+            except MissingEntry:
+                score, most = None, 0.0
+            if not autograded_notebook(course_dir, taken.student).is_file():
+                score = None
+            status_file = course_dir / STATUS_DIR / f"{taken.student}.json"
+            run = json.loads(status_file.read_text()) if status_file.is_file() else {"sandbox": "-", "incidents": []}
+            rows.append(Status(taken.student, score, most, taken.status, taken.reason, run["sandbox"],
+                               tuple(run["incidents"])))
+    return rows
+
+
+def format_statuses(rows) -> str:
+    width = max([len("student")] + [len(r.student) for r in rows])
+    lines = [f"{'student':<{width}} {'score':>9}  {'intake':<10} {'sandbox':<10} what happened"]
+    for r in rows:
+        score = f"{r.score:g}/{r.max_score:g}" if r.graded else "NOT GRADED"
+        notes = "; ".join(filter(None, [r.reason, *r.incidents])) or "-"
+        lines.append(f"{r.student:<{width}} {score:>9}  {r.intake:<10} {r.sandbox:<10} {notes}")
+    unsandboxed = [r.student for r in rows if r.sandbox == "none"]
+    if unsandboxed:
+        lines.append(f"!!! {len(unsandboxed)} submission(s) ran WITHOUT the sandbox: bubblewrap could not start")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    course_dir = Path((argv or sys.argv[1:] or ["."])[0])
+    intakes = autograde(course_dir)
+    finish(course_dir)
+    rows = statuses(course_dir, intakes)
+    print(format_statuses(rows))
+    failed = [r.student for r in rows if not r.graded]
+    if failed:
+        print(f"grading failed for: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Hostile and broken submissions through the real pipeline (intake, sandboxed autograde, feedback):
+each scores what it should, says what happened, and harms nothing and nobody else."""
+import pytest
+
+from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
+from coursetools.scores import lost
+
+from hostile import ATTACKS, HONEST
+
+
+def by_name(attack):
+    return attack.name
+
+
+def marks(attack):
+    return [pytest.mark.xfail(strict=True, reason=attack.known_gap)] if attack.known_gap else []
+
+
+def test_catalogue_has_at_least_25_attacks_and_faults():
+    assert len(ATTACKS) >= 25
+    assert len({a.name for a in ATTACKS}) == len(ATTACKS)
+
+
+@pytest.mark.parametrize("attack", [pytest.param(a, marks=marks(a)) for a in ATTACKS], ids=by_name)
+def test_attack_scores_what_it_should(graded_hostile, attack):
+    parts = graded_hostile.parts[attack.name]
+    assert lost({p: parts[p] for p in GRADED_PARTS if p != "weight_sharing_answer"}) == \
+        attack.lost_parts() - {"weight_sharing_answer"}, parts
+    if attack.loses == "all":
+        assert sum(score for score, _ in parts.values()) == 0
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
+def test_every_submission_is_graded_with_a_status_and_feedback(graded_hostile, attack):
+    status = graded_hostile.status[attack.name]
+    assert status.graded and status.max_score == 100, status
+    assert attack.status in " ".join([status.reason, *status.incidents]), status
+    assert status.sandbox == "bubblewrap", "the sandbox did not start"
+    feedback = graded_hostile.course / "feedback" / attack.name / ASSIGNMENT / f"{NOTEBOOK}.html"
+    assert feedback.is_file()
+    if attack.status:
+        assert attack.status in feedback.read_text(), "the feedback should tell the student what happened"
+
+
+def test_honest_students_in_the_same_batch_keep_their_exact_scores(graded_hostile, graded_class):
+    _, class_scores = graded_class
+    for student in HONEST:
+        sid = student.student_id
+        expected = {p: s for p, s in class_scores[sid].items() if p != "weight_sharing_answer"}
+        got = {p: s for p, s in graded_hostile.parts[sid].items() if p != "weight_sharing_answer"}
+        assert got == expected
+
+
+def test_course_files_and_submissions_are_unchanged(graded_hostile):
+    assert graded_hostile.snapshot_before == graded_hostile.snapshot_after
+    assert not (graded_hostile.course / "planted.txt").exists()
+
+
+def test_no_process_outlives_the_grading(graded_hostile):
+    assert graded_hostile.stray_processes == []
+
+
+def test_student_code_cannot_see_the_grading_environment(graded_hostile):
+    text = (graded_hostile.course / "autograded" / "probes_environment" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+    assert "HOME" in text, "the probe should have printed the environment"
+    assert "NBGRADER" not in text and str(graded_hostile.course) not in text
+
+
+def test_megabytes_of_output_are_cut(graded_hostile):
+    path = graded_hostile.course / "autograded" / "prints_megabytes" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    assert path.stat().st_size < 5 * 2**20
+
+
+def autograded_points(cells) -> float:
+    return sum(score for cell, (score, _) in cells.items() if cell != "weight_sharing_answer")
+
+
+def test_a_killed_run_started_again_grades_everyone_once(interrupted_grading, graded_class):
+    run, (_, class_scores) = interrupted_grading, graded_class
+    students = set(run.after_restart)
+    assert 2 <= run.graded_before_kill < len(students), "the run should have been killed halfway"
+    assert sorted(run.submissions) == sorted(students), "each student should have exactly one submission"
+    for student, cells in run.after_restart.items():
+        same_as = student if student in class_scores else "full_solution"  # studentN hand in the full solution
+        assert autograded_points(cells) == autograded_points(class_scores[same_as]), (student, cells)
+
+
+def test_grading_again_gives_the_same_gradebook(interrupted_grading):
+    assert interrupted_grading.after_rerun == interrupted_grading.after_restart
