@@ -50,7 +50,8 @@ def run(course_dir: Path, students=sample_class.SAMPLE_CLASS) -> dict:
     intakes = grade.autograde(course_dir)
     grade_written_answers(course_dir, students)
     print("entered the TA's scores for the written answer")
-    grade.finish(course_dir)
+    if not grade.finish(course_dir):
+        raise RuntimeError("nbgrader generate_feedback or export failed")
     print(grade.format_statuses(grade.statuses(course_dir, intakes)))
     return part_scores(gradebook_url(course_dir), [s.student_id for s in students])
 

@@ -20,6 +20,7 @@ from .commands import gradebook_url, nbgrader
 from .sandbox import STATUS_DIR
 
 STAGING = Path(".grading") / "submitted"
+INTAKE_REPORT = Path(".grading") / "intake.json"  # what the intake found, one entry per student
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def autograde(course_dir: Path) -> list[intake.Intake]:
                                                      "nbgrader could not grade this notebook")
             nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", staged, f"--student={taken.student}",
                      check=False)
+    (course_dir / INTAKE_REPORT).write_text(json.dumps([vars(taken) for taken in intakes], indent=1))
     return intakes
 
 
@@ -60,10 +62,11 @@ def autograded_notebook(course_dir: Path, student: str) -> Path:
     return Path(course_dir) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
-def finish(course_dir: Path) -> None:
-    """Feedback for everyone and grades.csv, after autograde and any manual grading."""
-    nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force")
-    nbgrader(course_dir, "export")
+def finish(course_dir: Path) -> bool:
+    """Feedback for everyone and grades.csv, after autograde and any manual grading; False if either failed."""
+    feedback = nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force", check=False)
+    export = nbgrader(course_dir, "export", check=False)
+    return feedback.returncode == export.returncode == 0
 
 
 def statuses(course_dir: Path, intakes) -> list[Status]:
@@ -94,20 +97,22 @@ def format_statuses(rows) -> str:
         lines.append(f"{r.student:<{width}} {score:>9}  {r.intake:<10} {r.sandbox:<10} {notes}")
     unsandboxed = [r.student for r in rows if r.sandbox == "none"]
     if unsandboxed:
-        lines.append(f"!!! {len(unsandboxed)} submission(s) ran WITHOUT the sandbox: bubblewrap could not start")
+        lines.append(f"!!! {len(unsandboxed)} submission(s) ran WITHOUT the bubblewrap sandbox (see the log above)")
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     course_dir = Path((argv or sys.argv[1:] or ["."])[0])
     intakes = autograde(course_dir)
-    finish(course_dir)
+    finished = finish(course_dir)
     rows = statuses(course_dir, intakes)
     print(format_statuses(rows))
     failed = [r.student for r in rows if not r.graded]
     if failed:
         print(f"grading failed for: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    if not finished:
+        print("generate_feedback or export failed (see above)", file=sys.stderr)
+    return 1 if failed or not finished else 0
 
 
 if __name__ == "__main__":

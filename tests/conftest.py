@@ -14,7 +14,7 @@ from catalogue import ENTRIES
 from catalogue.verdicts import Verdicts
 from coursetools import commands, cycle, sample_class, scores
 from coursetools.sandbox import bubblewrap_works
-from hostile import run_hostile, run_interrupted
+from hostile import run_hostile, run_interrupted, run_without_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 CLASS = sample_class.SAMPLE_CLASS + (sample_class.INSTRUCTOR_SOURCE,)
@@ -40,6 +40,8 @@ def gradings(tmp_path_factory):
     if bubblewrap_works():  # never run the attacks without the sandbox
         jobs["hostile"] = run_hostile
     jobs["interrupted"] = run_interrupted
+    jobs["unsandboxed"] = partial(run_without_sandbox, refuse=False)
+    jobs["refused"] = partial(run_without_sandbox, refuse=True)
     for batch in range(CATALOGUE_BATCHES):
         jobs[f"catalogue{batch}"] = partial(graded, students=tuple(e.student() for e in ENTRIES[batch::CATALOGUE_BATCHES]))
     with ThreadPoolExecutor(len(jobs)) as pool:
@@ -81,3 +83,10 @@ def graded_hostile(gradings):
 def interrupted_grading(gradings):
     """A class whose grading was killed halfway, then graded again, twice (see tests/hostile.py)."""
     return gradings["interrupted"].result()
+
+
+@pytest.fixture(scope="session")
+def without_sandbox(gradings):
+    """{"unsandboxed" | "refused": (exit status, output, {student: status})} of the TA's command with
+    bubblewrap switched off, once going on without it and once refusing to."""
+    return {name: gradings[name].result() for name in ("unsandboxed", "refused")}

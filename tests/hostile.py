@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from coursetools import commands, cycle, grade, notebook, sample_class, scores
+from coursetools import commands, cycle, grade, intake, notebook, sample_class, scores
 from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
 from coursetools.sample_class import ALL, Student
 
@@ -289,3 +289,18 @@ def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
     with Gradebook(url) as gb:
         submissions = [s.student.id for s in gb.find_assignment(ASSIGNMENT).submissions]
     return InterruptedRun(graded, after_restart, scores.cell_scores(url, ids), submissions)
+
+
+def run_without_sandbox(course: Path, refuse: bool) -> tuple[int, str, dict]:
+    """The TA's command with bubblewrap switched off, grading the honest students, optionally refusing to.
+
+    Returns its exit status, what it printed and {student: status}."""
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.SandboxedExecute.bubblewrap = False\nc.SandboxedExecute.require_sandbox = {refuse}\n")
+    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    sample_class.build(course, HONEST)
+    cycle.register(course, [s.student_id for s in HONEST])
+    done = subprocess.run([sys.executable, "-m", "coursetools.grade", str(course)], cwd=course, capture_output=True,
+                          text=True, check=False)
+    intakes = [intake.Intake(s.student_id, "ok", "") for s in HONEST]
+    return done.returncode, done.stdout, {s.student: s for s in grade.statuses(course, intakes)}

@@ -87,3 +87,15 @@ def test_a_killed_run_started_again_grades_everyone_once(interrupted_grading, gr
 
 def test_grading_again_gives_the_same_gradebook(interrupted_grading):
     assert interrupted_grading.after_rerun == interrupted_grading.after_restart
+
+
+def test_without_the_sandbox_grading_goes_on_and_says_so_loudly(without_sandbox):
+    status, output, students = without_sandbox["unsandboxed"]
+    assert status == 0 and all(s.graded and s.sandbox == "none" for s in students.values()), students
+    assert "WITHOUT the bubblewrap sandbox" in output
+
+
+def test_a_course_that_requires_the_sandbox_refuses_to_grade_without_it(without_sandbox):
+    status, output, students = without_sandbox["refused"]
+    assert status == 1 and not any(s.graded for s in students.values()), students
+    assert output.count("NOT GRADED") == len(students), output
