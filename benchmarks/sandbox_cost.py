@@ -46,7 +46,8 @@ def main(argv=None) -> int:
         ours_seconds = seconds_per_submission(commands.copy_course(REPO, Path(folder) / "sandboxed"), students)
     print(f"\n{args.students} submissions of the instructor's solution, one `nbgrader autograde` each way:")
     print(f"  nbgrader's Execute:        {stock_seconds:.2f} s per submission")
-    print(f"  sandboxed ({'bubblewrap' if bubblewrap_works() else 'NO bubblewrap'}):  {ours_seconds:.2f} s per submission")
+    sandbox = "bubblewrap" if bubblewrap_works() else "NO bubblewrap"
+    print(f"  sandboxed ({sandbox}):  {ours_seconds:.2f} s per submission")
     print(f"  extra: {ours_seconds - stock_seconds:+.2f} s per submission ({ours_seconds / stock_seconds:.2f}x)")
     return 0
 

@@ -29,8 +29,8 @@ def bubblewrap_works() -> bool:
     """Whether `bwrap` is installed and can start a sandbox on this machine (checked once per process)."""
     if not shutil.which("bwrap"):
         return False
-    probe = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"],
-                           capture_output=True)
+    probe = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                            "true"], capture_output=True, check=False)
     return probe.returncode == 0
 
 

@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 MAX_RESTARTS = 3
+FAULTS = {"MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError", "OSError"}  # worth a status line
 
 
 def error(name: str, message: str) -> nbformat.NotebookNode:
@@ -106,10 +107,13 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             incidents.append(f"kernel died in cell {index}")
     else:
         incidents.append(f"gave up after {MAX_RESTARTS} kernel restarts")
+    faults = {}
     for index, cell in enumerate(nb.cells):
+        for name in {o.ename for o in cell.get("outputs", []) if o.output_type == "error"} & FAULTS:
+            faults.setdefault(name, []).append(str(index))
         if cell.cell_type == "code" and index not in ran:
             cell.outputs = [error("NotRun", "this cell did not run: the notebook stopped earlier (see above)")]
-    return incidents
+    return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()]
 
 
 def main(notebook_path: str, limits_path: str) -> int:

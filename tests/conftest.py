@@ -43,7 +43,8 @@ def gradings(tmp_path_factory):
     jobs["unsandboxed"] = partial(run_without_sandbox, refuse=False)
     jobs["refused"] = partial(run_without_sandbox, refuse=True)
     for batch in range(CATALOGUE_BATCHES):
-        jobs[f"catalogue{batch}"] = partial(graded, students=tuple(e.student() for e in ENTRIES[batch::CATALOGUE_BATCHES]))
+        batch_students = tuple(entry.student() for entry in ENTRIES[batch::CATALOGUE_BATCHES])
+        jobs[f"catalogue{batch}"] = partial(graded, students=batch_students)
     with ThreadPoolExecutor(len(jobs)) as pool:
         yield {name: pool.submit(job, commands.copy_course(REPO, tmp_path_factory.mktemp(name)))
                for name, job in jobs.items()}
