@@ -136,7 +136,7 @@ ESCAPE = (
     Attack("leaves_a_process", "starts a process that outlives the grading (sleep 600)", (), part="conv2d",
            code="import subprocess\nsubprocess.Popen(['sleep', '600'])"),
     Attack("probes_environment", "prints the environment, looking for the grading run", (), part="conv2d",
-           code="print(sorted(__import__('os').environ))"),
+           code="print(sorted(__import__('os').environ.items()))"),
 )
 
 FAULTS = (
