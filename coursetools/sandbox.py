@@ -107,7 +107,7 @@ class SandboxedExecute(Preprocessor):
             not_run(nb, "the notebook could not be run in the grading sandbox")
             incidents.append("the sandbox returned no notebook")
         else:
-            for cell, done in zip(nb.cells, executed.cells):
+            for cell, done in zip(nb.cells, executed.cells, strict=True):
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = done.outputs, done.execution_count
                     if "execution" in done.metadata:  # nbclient's timestamps, which the benchmarks read

@@ -76,7 +76,7 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
     """Run every code cell of `nb` in place; returns one line per incident."""
     incidents, skipped, ran = [], set(), set()   # skipped: cells that crashed or timed out, never run again
     timeout, deadline = limits["cell_timeout"], time.monotonic() + limits["notebook_seconds"]
-    for attempt in range(MAX_RESTARTS + 1):
+    for _ in range(MAX_RESTARTS + 1):
         client = CappedClient(nb, limits["output_chars"], kernel_name="sandboxed", timeout=timeout,
                               interrupt_on_timeout=True, allow_errors=True,
                               resources={"metadata": {"path": str(workdir)}})
