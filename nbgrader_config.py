@@ -9,6 +9,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetG
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coursetools.feedback import HideHiddenTests  # noqa: E402 (the course root is on the path now)
 from coursetools.sandbox import SandboxedExecute  # noqa: E402
+from coursetools.verify import VerifyScores  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -21,9 +22,10 @@ c.Execute.timeout = 60          # nbgrader validate
 c.SandboxedExecute.cell_timeout = 60  # autograde
 
 # Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
-# (coursetools/sandbox.py); the other steps are nbgrader's defaults.
-c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# (coursetools/sandbox.py), then judges every passed test again outside the student's process
+# (coursetools/verify.py); the other steps are nbgrader's defaults.
+c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # Instructor-only files never reach release/: nbgrader copies every other file in source/cnn/ to students.
 c.CourseDirectory.ignore = [

@@ -1,6 +1,7 @@
-"""What the grading sandbox costs: seconds per submission of `nbgrader autograde` with nbgrader's own
-Execute step (student code in the TA's process tree, no limits) and with ours (bubblewrap, prlimit, the
-fault-tolerant runner), on the same class in the same run.
+"""What the grading protections cost: seconds per submission of `nbgrader autograde` with nbgrader's own
+Execute step (student code in the TA's process tree, no limits), with our sandboxed execution only
+(bubblewrap, prlimit, the fault-tolerant runner) and with re-verification on top (the course's
+configuration), on the same class in the same run.
 
     .venv/bin/python benchmarks/sandbox_cost.py [--students 10]
 """
@@ -18,10 +19,15 @@ from coursetools import commands, cycle, sample_class  # noqa: E402
 from coursetools.assignment import ASSIGNMENT  # noqa: E402
 from coursetools.sandbox import bubblewrap_works  # noqa: E402
 
-STOCK_EXECUTE = """
-from nbgrader.preprocessors import Execute
-c.Autograde.autograde_preprocessors = [Execute] + c.Autograde.autograde_preprocessors[1:]
-"""
+# Appended to a copy of nbgrader_config.py, which imports SandboxedExecute and VerifyScores.
+CONFIGURATIONS = {
+    "nbgrader's Execute": "from nbgrader.preprocessors import Execute\n"
+                          "c.Autograde.autograde_preprocessors = [Execute] + [p for p in "
+                          "c.Autograde.autograde_preprocessors if p not in (SandboxedExecute, VerifyScores)]\n",
+    "sandboxed": "c.Autograde.autograde_preprocessors = [p for p in c.Autograde.autograde_preprocessors "
+                 "if p is not VerifyScores]\n",
+    "sandboxed + re-verified": "",
+}
 
 
 def seconds_per_submission(course: Path, students) -> float:
@@ -38,17 +44,19 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=10)
     args = parser.parse_args(argv)
     students = [replace(sample_class.FULL_SOLUTION, student_id=f"student{i:03d}") for i in range(args.students)]
+    seconds = {}
     with tempfile.TemporaryDirectory() as folder:
-        stock = commands.copy_course(REPO, Path(folder) / "stock")
-        with open(stock / "nbgrader_config.py", "a") as config:
-            config.write(STOCK_EXECUTE)
-        stock_seconds = seconds_per_submission(stock, students)
-        ours_seconds = seconds_per_submission(commands.copy_course(REPO, Path(folder) / "sandboxed"), students)
-    print(f"\n{args.students} submissions of the instructor's solution, one `nbgrader autograde` each way:")
-    print(f"  nbgrader's Execute:        {stock_seconds:.2f} s per submission")
+        for index, (name, override) in enumerate(CONFIGURATIONS.items()):
+            course = commands.copy_course(REPO, Path(folder) / f"course{index}")
+            with open(course / "nbgrader_config.py", "a") as config:
+                config.write(override)
+            seconds[name] = seconds_per_submission(course, students)
+    baseline = seconds["nbgrader's Execute"]
     sandbox = "bubblewrap" if bubblewrap_works() else "NO bubblewrap"
-    print(f"  sandboxed ({sandbox}):  {ours_seconds:.2f} s per submission")
-    print(f"  extra: {ours_seconds - stock_seconds:+.2f} s per submission ({ours_seconds / stock_seconds:.2f}x)")
+    print(f"\n{args.students} submissions of the instructor's solution, one `nbgrader autograde` each way "
+          f"(sandbox: {sandbox}):")
+    for name, value in seconds.items():
+        print(f"  {name:<25} {value:.2f} s per submission  ({value - baseline:+.2f} s, {value / baseline:.2f}x)")
     return 0
 
 

@@ -61,14 +61,18 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+def prlimit(limits: dict) -> list[str]:
+    """The command prefix that starts a program under the resource limits."""
+    return ["prlimit", f"--as={limits['memory_mb'] * 2**20}", f"--cpu={limits['cpu_seconds']}",
+            f"--nproc={limits['processes']}", f"--fsize={limits['file_mb'] * 2**20}", "--"]
+
+
 def write_kernelspec(folder: Path, limits: dict) -> None:
     """A kernel that starts under the resource limits: `prlimit ... python -m ipykernel_launcher`."""
     spec = folder / "kernels" / "sandboxed"
     spec.mkdir(parents=True, exist_ok=True)
-    argv = ["prlimit", f"--as={limits['memory_mb'] * 2**20}", f"--cpu={limits['cpu_seconds']}",
-            f"--nproc={limits['processes']}", f"--fsize={limits['file_mb'] * 2**20}", "--",
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            "--HistoryManager.hist_file=:memory:"]
+    argv = prlimit(limits) + [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                              "--HistoryManager.hist_file=:memory:"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "sandboxed", "language": "python"}))
 
 

@@ -45,7 +45,6 @@ class Attack:
     files: dict = field(default_factory=dict)  # handed in instead of a notebook, by name: bytes, a callable that
     #                                            makes them from the course, a Path in the course to link to, or
     #                                            None for a folder
-    known_gap: str = ""                                           # why this attack still succeeds, if it does
 
     def lost_parts(self) -> set[str]:
         return set(GRADED_PARTS) if self.loses == "all" else set(self.loses)
@@ -185,16 +184,24 @@ TAMPERING = (
            tamper=then(flipped_conv2d, insert_after_setup(
                "get_ipython().showtraceback = lambda *a, **k: None\n"
                "get_ipython().showsyntaxerror = lambda *a, **k: None"))),
-    Attack("patches_allclose", "wrong conv2d, and np.allclose patched to always agree", ("conv2d",),
-           tamper=then(flipped_conv2d, insert_after_setup("np.allclose = lambda *a, **k: True")),
-           known_gap="student code runs in the same process as the hidden tests: needs re-verification "
-                     "in a separate process"),
-    Attack("replaces_grader", "wrong conv2d, and the hidden grader object replaced by a no-op", ("conv2d",),
+    Attack("patches_allclose", "wrong conv2d, and np.allclose patched to always agree (which also trips the "
+           "visible flipped-kernel check of conv2d_naive)", ("conv2d_naive", "conv2d"),
+           "re-verification failed",
+           tamper=then(flipped_conv2d, insert_after_setup("np.allclose = lambda *a, **k: True"))),
+    Attack("replaces_grader", "wrong conv2d, and the hidden grader object replaced by a no-op (whose answers also "
+           "fail the hidden Conv2D and SimpleConvNet checks in the kernel)", ("conv2d", "Conv2D", "SimpleConvNet"),
            tamper=then(flipped_conv2d, insert_after_setup(
                "class _Anything:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
-               "_grader = _Anything()")),
-           known_gap="student code runs in the same process as the hidden tests: needs re-verification "
-                     "in a separate process"),
+               "_grader = _Anything()")), status="re-verification failed"),
+    Attack("calls_hidden_reference", "conv2d returns the hidden grader's own reference result", ("conv2d",),
+           "re-verification failed", part="conv2d", code="return _grader.conv2d(x, weight, bias, stride, padding)"),
+    Attack("patches_grader_methods", "wrong conv2d, and the hidden grader's checks patched into no-ops", ("conv2d",),
+           "re-verification failed", tamper=then(flipped_conv2d, insert_after_setup(
+               "for _name in ('compare', 'check', 'expect_value_error', 'check_loops'):\n"
+               "    setattr(_Grader, _name, lambda *a, **k: None)"))),
+    Attack("prints_hidden_tests", "prints the hidden grader's source, hoping to find it in the feedback", (),
+           tamper=insert_after_setup("import inspect\nfor _f in vars(_Grader).values():\n"
+                                     "    if inspect.isfunction(_f):\n        print(inspect.getsource(_f))")),
 )
 
 BROKEN = (

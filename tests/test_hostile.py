@@ -2,9 +2,11 @@
 each scores what it should, says what happened, and harms nothing and nobody else."""
 import pytest
 
-from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
+from coursetools import notebook
+from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, source_notebook
 from coursetools.scores import lost
 
+from catalogue.verdicts import visible_text
 from hostile import ATTACKS, HONEST
 
 
@@ -12,16 +14,12 @@ def by_name(attack):
     return attack.name
 
 
-def marks(attack):
-    return [pytest.mark.xfail(strict=True, reason=attack.known_gap)] if attack.known_gap else []
-
-
 def test_catalogue_has_at_least_25_attacks_and_faults():
     assert len(ATTACKS) >= 25
     assert len({a.name for a in ATTACKS}) == len(ATTACKS)
 
 
-@pytest.mark.parametrize("attack", [pytest.param(a, marks=marks(a)) for a in ATTACKS], ids=by_name)
+@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
 def test_attack_scores_what_it_should(graded_hostile, attack):
     parts = graded_hostile.parts[attack.name]
     assert lost({p: parts[p] for p in GRADED_PARTS if p != "weight_sharing_answer"}) == \
@@ -64,6 +62,18 @@ def test_student_code_cannot_see_the_grading_environment(graded_hostile):
     text = (graded_hostile.course / "autograded" / "probes_environment" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
     assert "HOME" in text, "the probe should have printed the environment"
     assert "NBGRADER" not in text and str(graded_hostile.course) not in text
+
+
+def test_hidden_code_printed_by_student_code_is_kept_out_of_the_feedback(graded_hostile):
+    course = graded_hostile.course
+    hidden = notebook.lines_only_in_regions(notebook.read(source_notebook(course)), notebook.HIDDEN_MARKERS)
+    lines = lambda text: {line.strip() for line in text.splitlines()}  # noqa: E731
+    graded = notebook.read(course / "autograded" / "prints_hidden_tests" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    printed = "\n".join(output.get("text", "") for cell in graded.cells for output in cell.get("outputs", []))
+    assert len(hidden & lines(printed)) > 50, "the attack should have printed the grader's code"
+    feedback = visible_text((course / "feedback" / "prints_hidden_tests" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
+    assert not hidden & lines(feedback)
+    assert "it quoted the hidden tests' code" in feedback
 
 
 def test_megabytes_of_output_are_cut(graded_hostile):

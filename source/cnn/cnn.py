@@ -42,6 +42,9 @@
 #   submit, hidden tests also compare your code with a reference on many random inputs (non-square images,
 #   several channels, strides, padding, integer and `float32` inputs). Passing the visible tests is a good sign,
 #   not a guarantee.
+# - Grading runs your notebook in a sandbox (no network, no files but your own), then checks every test you
+#   passed a second time, calling your functions from outside your notebook's kernel. A test counts only if it
+#   passes both times, so code that changes NumPy or the tests cannot earn points.
 # - Each part is graded on its own: if your `pad2d` has a bug, your `conv2d` is still graded as if `pad2d` were right.
 # - Use explicit Python `for`-loops where a part asks for them. That is the point of the exercise: the loops
 #   *are* the convolution. (Inside a loop you may multiply a whole window by the kernel with NumPy.) A few points
@@ -613,6 +616,9 @@ def conv2d_naive(image, kernel):
 # Part A: the worked example and two cases you can check by hand (5 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d_naive")
+_example = _np.array([[1, 2, 0, 3], [4, 1, 1, 0], [0, 2, 5, 1], [3, 1, 0, 2]])
+for _kernel in (_np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]]), _np.array([[3]]), _np.ones((4, 4))):
+    _grader.compare("conv2d_naive", (_example, _kernel), floating=False)
 ### END HIDDEN TESTS
 out = conv2d_naive(X, K)
 assert isinstance(out, np.ndarray), f"conv2d_naive should return a NumPy array, got {type(out).__name__}"
@@ -928,6 +934,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 # Part C: hand-checkable examples (5 points).
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d")
+_example = _np.arange(16.0).reshape(1, 1, 4, 4)
+for _kwargs in ({}, dict(bias=_np.array([0.5]), stride=2), dict(padding=1)):
+    _grader.compare("conv2d", (_example, _np.ones((1, 1, 2, 2))), _kwargs)
+_grader.compare("conv2d", (_np.stack([_np.ones((3, 3)), 2 * _np.ones((3, 3))])[None], _np.ones((4, 2, 3, 3))))
 ### END HIDDEN TESTS
 x = np.arange(16.0).reshape(1, 1, 4, 4)
 w = np.ones((1, 1, 2, 2))

@@ -1,0 +1,315 @@
+"""Re-verification: every passed test judged again where no student code runs.
+
+In the grading kernel the hidden tests share a process with the student's code, which can patch NumPy, replace
+the grader object or return objects that compare equal to anything. `VerifyScores` runs right after the
+sandboxed execution (see nbgrader_config.py). It starts a fresh sandboxed worker (verify_worker.py) that runs
+only the student's code, then runs each grade cell's hidden tests again here, in the TA's own process, with
+the student's names (`conv2d`, `Conv2D`, ...) bound to `Remote` stand-ins that forward calls to the worker and
+bring back plain data (coursetools/wire.py). The hidden code comes from the cells nbgrader restored from the
+gradebook, so neither it nor the comparisons can be touched by the student. A cell that passed in the kernel
+but fails here gets a `VerificationFailed` error output, so nbgrader scores it 0: the lower score stands.
+"""
+import ast
+import builtins
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbgrader.utils import determine_grade, is_grade, is_solution
+
+from . import loop_rule, wire
+from .notebook import hidden_code
+from .sandbox import STATUS_DIR, SandboxedExecute, bubblewrap, bubblewrap_works, sandbox_environment
+from .sandbox_runner import prlimit
+
+WORKER_FILES = [Path(__file__).with_name("verify_worker.py"), Path(__file__).with_name("wire.py")]
+MAX_RESTARTS = 3
+
+
+class WorkerFailed(Exception):
+    """The worker stopped answering: it timed out, died or sent something that is not data."""
+
+
+class DeadlineReader:
+    """A pipe reader whose reads give up at `deadline` (time.monotonic()) with TimeoutError."""
+
+    def __init__(self, fd: int):
+        self.fd, self.deadline = fd, None
+
+    def read(self, size: int) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            left = self.deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self.fd, min(remaining, 2**20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+
+class Remote:
+    """Something in the student's worker: a global name or an object it sent by reference."""
+
+    def __init__(self, session, target: dict):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_target", target)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # NumPy and friends probe for protocols: the answer is no
+            raise AttributeError(name)
+        return self._session.ask("getattr", self._target, name=name)
+
+    def __setattr__(self, name, value):
+        self._session.ask("setattr", self._target, name=name, value=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self._target, args, kwargs)
+
+    def __getitem__(self, key):
+        return self._session.ask("getitem", self._target, key=key)
+
+    def __len__(self):
+        return self._session.ask("len", self._target)
+
+    def __instancecheck__(self, obj):
+        return isinstance(obj, Remote) and "ref" in obj._target and \
+            self._session.ask("isinstance", self._target, object=obj._target["ref"]) is True
+
+    def __repr__(self):
+        return f"<{self._target.get('global', 'an object')} from the student's code>"
+
+
+class StudentNames(dict):
+    """The grader's view of the student's names (`_grader.ns`): any name is looked up in the worker."""
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def __missing__(self, name):
+        return Remote(self.session, {"global": name})
+
+
+class Worker:
+    """One sandboxed verify_worker.py process that has run the student's program."""
+
+    def __init__(self, program: list, limits: dict, sandboxed: bool, callback):
+        self.callback, self.arrays = callback, {}
+        self.folder = tempfile.TemporaryDirectory(prefix="cnn-verify-")
+        workdir = Path(self.folder.name)
+        for file in WORKER_FILES:
+            shutil.copy(file, workdir / file.name)
+        command = prlimit(limits) + [sys.executable, "verify_worker.py"]
+        self.process = subprocess.Popen((bubblewrap(workdir) if sandboxed else []) + command, cwd=workdir,
+                                        env=sandbox_environment(workdir), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.replies = DeadlineReader(self.process.stdout.fileno())
+        self.request({"cells": program, "statement_seconds": limits["cell_timeout"]},
+                     time.monotonic() + limits["notebook_seconds"])
+
+    def request(self, message: dict, deadline: float, reference=None, dereference=None):
+        """Send `message`, answer the worker's questions for reference results, return its reply."""
+        self.replies.deadline = deadline
+        try:
+            wire.send(self.process.stdin, message, reference)
+            while True:
+                reply = wire.receive(self.replies, dereference, self.arrays)
+                if not isinstance(reply, dict) or "callback" not in reply:
+                    break
+                wire.send(self.process.stdin, self.callback(reply["callback"]))
+        except TimeoutError:
+            raise WorkerFailed("it did not answer in time (an infinite loop?)") from None
+        except (EOFError, BrokenPipeError):
+            raise WorkerFailed("the student's code stopped the process (os._exit, a crash or running out of "
+                               "memory)") from None
+        except (ValueError, KeyError, TypeError, OSError) as problem:
+            raise WorkerFailed(f"it sent something that is not data ({problem})") from None
+        if not isinstance(reply, dict) or not ({"ok", "error"} & reply.keys()):
+            raise WorkerFailed("it sent a malformed reply")
+        if "error" in reply:
+            raise wire.rebuilt(reply["error"])
+        return reply["ok"]
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+        self.folder.cleanup()
+
+
+class Session:
+    """The grader's namespace (the setup cell's hidden code) with the student's names bound to one worker."""
+
+    def __init__(self, setup_code: str, program: list, limits: dict, sandboxed: bool):
+        self.program, self.limits, self.sandboxed = program, limits, sandboxed
+        self.ns = {"__name__": "verifier"}
+        exec(compile(setup_code, "<grader setup>", "exec"), self.ns)
+        self.grader = self.ns["_grader"]
+        self.grader.ns = StudentNames(self)
+        self.grader.grade_alone = self.grade_alone
+        sources = [source for source, _ in program]
+        self.grader.check_loops = lambda part: loop_rule.check(
+            sources, part, self.grader.LIBRARY_NAMES, self.grader.LIBRARY_MODULES, set(self.grader.references) - {part})
+        self.worker, self.restarts, self.deadline = None, 0, 0.0
+
+    # ----- the worker -----
+    def start(self) -> None:
+        if self.worker is None:
+            if self.restarts > MAX_RESTARTS:
+                raise WorkerFailed(f"the student's code was restarted {MAX_RESTARTS} times already")
+            self.restarts += 1
+            self.worker = Worker(self.program, self.limits, self.sandboxed, self.answer_callback)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def request(self, message: dict):
+        self.start()
+        worker = self.worker
+        try:
+            return worker.request(message, self.deadline, self.reference,
+                                  lambda number: Remote(self, {"ref": number, "worker": id(worker)}))
+        except WorkerFailed:
+            self.stop()
+            raise
+
+    def reference(self, obj) -> int:
+        if isinstance(obj, Remote) and obj._target.get("worker") == id(self.worker):
+            return obj._target["ref"]
+        raise ValueError(f"{obj!r} cannot be sent to the student's code")
+
+    # ----- what Remote asks -----
+    def ask(self, op: str, target: dict, **fields):
+        message = {"op": op, **{k: v for k, v in target.items() if k != "worker"}, **fields}
+        return self.request(message)
+
+    def call(self, target: dict, args, kwargs):
+        reply = self.ask("call", target, args=list(args), kwargs=dict(kwargs))
+        for mine, theirs in zip(args, reply["args"], strict=True):
+            # What the student's function did to its inputs happens to ours, so in-place edits are caught.
+            if isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray) and mine.shape == theirs.shape:
+                np.copyto(mine, theirs, casting="unsafe")
+        result = reply["result"]
+        for index in reply["shares"]:
+            if isinstance(args[index], np.ndarray) and np.shape(result) == args[index].shape:
+                return args[index]  # it returned its input (or a view of all of it): the same object here
+        return result
+
+    def answer_callback(self, question: dict) -> dict:
+        """A reference result for a stand-in in the worker: the other parts, while one part is graded."""
+        try:
+            reference = self.grader.references[question["name"]]
+            args, kwargs = question["args"], question["kwargs"]
+            if question["kind"] == "call":
+                return {"ok": reference(*args, **kwargs)}
+            if question["kind"] == "new":
+                return {"ok": vars(reference(*args, **kwargs))}
+            obj = reference.__new__(reference)
+            obj.__dict__.update(question["state"])
+            result = getattr(obj, question["method"])(*args, **kwargs)
+            return {"ok": [vars(obj), result]}
+        except Exception as error:  # noqa: BLE001 (bad arguments from student code: its problem, reported back)
+            return {"error": wire.described(error)}
+
+    def grade_alone(self, part: str) -> None:
+        """The worker swaps every graded name but `part` for a stand-in that asks us for the reference."""
+        stand_ins = {name: self.methods(ref) for name, ref in self.grader.references.items() if name != part}
+        self.request({"op": "test", "part": part, "stand_ins": stand_ins})
+
+    @staticmethod
+    def methods(reference):
+        if not isinstance(reference, type):
+            return None
+        return [m for m in dir(reference) if callable(getattr(reference, m))
+                and (m == "__call__" or not m.startswith("__"))]
+
+    # ----- one grade cell -----
+    def run(self, code: str) -> str | None:
+        """Run a grade cell's hidden code here; None if it passes, else what failed."""
+        tree = ast.parse(code)
+        stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        for node in ast.walk(tree):  # names the hidden code reads from the student's notebook (MaxPool2D, ...)
+            if isinstance(node, ast.Name) and node.id not in self.ns and node.id not in stored \
+                    and not hasattr(builtins, node.id):
+                self.ns[node.id] = Remote(self, {"global": node.id})
+        self.deadline = time.monotonic() + self.limits["cell_timeout"]
+        try:
+            exec(compile(tree, "<hidden tests>", "exec"), self.ns)
+        except WorkerFailed as failure:
+            return f"the re-run of your code failed: {failure}"
+        except Exception as error:  # noqa: BLE001 (a failing test, whatever it raised)
+            return f"{type(error).__name__}: {error}"
+        return None
+
+
+def student_program(nb) -> list:
+    """[(source, definitions only?)] for every code cell that is not a grade cell.
+
+    Solution cells run whole; other cells (provided code, demos, the student's own extra cells) contribute
+    only their imports, functions and classes, so that figures and timings are not computed again."""
+    return [(cell.source, not is_solution(cell)) for cell in nb.cells
+            if cell.cell_type == "code" and not is_grade(cell)]
+
+
+def passed(cell) -> bool:
+    try:
+        score, _ = determine_grade(cell)
+    except ValueError:
+        return False
+    return bool(score)
+
+
+def failure_output(message: str) -> nbformat.NotebookNode:
+    evalue = (f"re-verification failed: this test passed in your notebook's kernel but fails when your functions "
+              f"are called again from outside it, so it scores 0. {message}")
+    return nbformat.v4.new_output("error", ename="VerificationFailed", evalue=evalue,
+                                  traceback=[f"VerificationFailed: {evalue}"])
+
+
+class VerifyScores(SandboxedExecute):
+    """Autograde step after SandboxedExecute: re-judge the passed grade cells outside the student's process.
+
+    Shares SandboxedExecute's limits (c.SandboxedExecute.* applies here too)."""
+
+    def preprocess(self, nb, resources):
+        student = resources.get("nbgrader", {}).get("student", "unknown")
+        code_cells = [c for c in nb.cells if c.cell_type == "code" and is_grade(c)]
+        setup = "\n".join(hidden_code(c.source) for c in code_cells if not c.metadata.nbgrader.get("points"))
+        to_check = [c for c in code_cells if c.metadata.nbgrader.get("points") and passed(c) and hidden_code(c.source)]
+        if not setup or not to_check:
+            return nb, resources
+        session = Session(setup, student_program(nb), self.limits(), self.bubblewrap and bubblewrap_works())
+        lowered = []
+        try:
+            for cell in to_check:
+                message = session.run(hidden_code(cell.source))
+                if message:
+                    cell.outputs.append(failure_output(message))
+                    lowered.append(cell.metadata.nbgrader["grade_id"])
+        finally:
+            session.stop()
+        if lowered:
+            self.add_incident(student, f"re-verification failed: {', '.join(lowered)}")
+        return nb, resources
+
+    @staticmethod
+    def add_incident(student: str, incident: str) -> None:
+        path = STATUS_DIR / f"{student}.json"
+        status = json.loads(path.read_text()) if path.is_file() else {"sandbox": "-", "incidents": []}
+        status["incidents"].append(incident)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(status))
