@@ -9,6 +9,7 @@ notebook comes back. Where bubblewrap cannot start, the same runner runs without
 loudly in its log and in the submission's status file.
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
+SANDBOX_UIDS = 200_000  # first user id of sandboxes run for root (see sandbox_uid)
 STATUS_DIR = Path(".grading") / "status"  # relative to the course root, where nbgrader runs converters
 
 
@@ -29,8 +31,8 @@ def bubblewrap_works() -> bool:
     """Whether `bwrap` is installed and can start a sandbox on this machine (checked once per process)."""
     if not shutil.which("bwrap"):
         return False
-    probe = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                            "true"], capture_output=True, check=False)
+    probe = subprocess.run(["bwrap", *namespaces(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                            *sandbox_user(), "true"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -40,15 +42,50 @@ def hidden_paths() -> list[str]:
     return sorted(p for p in paths if Path(p).exists())
 
 
+def sandbox_uid() -> int | None:
+    """The user id the sandbox runs as when the TA is root: one of its own per grading process.
+
+    Root ignores the process-count limit, so a fork bomb run as root is bounded only by the machine; an unused
+    user id is bounded by it and owns no file. None when the TA is not root (the limit already applies)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return None
+    return SANDBOX_UIDS + os.getpid() % 100_000
+
+
+def sandbox_user() -> list[str]:
+    """The command prefix that drops to the sandbox's user inside the sandbox (nothing if there is none)."""
+    uid = sandbox_uid()
+    return [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+
+def namespaces() -> list[str]:
+    """Everything unshared. For root, no user namespace: inside one, setpriv could not switch users."""
+    if sandbox_uid() is None:
+        return ["--unshare-all"]
+    return ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+
+
+def parent_folders(path: str, hidden: list[str]) -> list[str]:
+    """bwrap arguments that create `path`'s parents inside hidden folders readable by all (bwrap's are 0700)."""
+    parents = [str(p) for p in reversed(Path(path).parents)]
+    inside = [p for p in parents if p not in hidden and any(p.startswith(h + "/") for h in hidden)]
+    return [arg for p in inside for arg in ("--perms", "0755", "--dir", p)]
+
+
 def bubblewrap(workdir: Path) -> list[str]:
-    """The bwrap command line: the whole system read-only, the course and homes hidden, `workdir` writable."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+    """The bwrap command line: the whole system read-only, the course and homes hidden, `workdir` writable,
+    ending with the switch to the sandbox's own user if it has one (`workdir` is handed over to it)."""
+    if (uid := sandbox_uid()) is not None:
+        os.chown(workdir, uid, uid)
+    hidden = hidden_paths()
+    args = ["bwrap", *namespaces(), "--die-with-parent", "--new-session",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in hidden_paths():
+    for path in hidden:
         args += ["--tmpfs", path]
     for path in sorted({str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve())}):
-        args += ["--ro-bind", path, path]  # the Python environment, even where it lives inside a hidden folder
-    return args + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+        # the Python environment, even where it lives inside a hidden folder
+        args += parent_folders(path, hidden + ["/tmp"]) + ["--ro-bind", path, path]
+    return args + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), *sandbox_user()]
 
 
 def sandbox_environment(workdir: Path) -> dict:
@@ -79,7 +116,7 @@ class SandboxedExecute(Preprocessor):
     wall_seconds = Integer(900, help="hard limit for the whole sandbox, kernel starts included").tag(config=True)
     memory_mb = Integer(3072, help="address space of the kernel, in MiB").tag(config=True)
     cpu_seconds = Integer(600, help="CPU seconds of the kernel").tag(config=True)
-    processes = Integer(256, help="processes of the sandbox's user (not enforced for root)").tag(config=True)
+    processes = Integer(256, help="processes and threads of the sandbox's user").tag(config=True)
     file_mb = Integer(64, help="largest file the kernel may write, in MiB").tag(config=True)
     output_chars = Integer(100_000, help="stream output kept per cell").tag(config=True)
     bubblewrap = Bool(True, help="isolate student code with bubblewrap (False: limits only; not for real classes)"

@@ -22,7 +22,9 @@ from nbgrader.api import Gradebook
 from coursetools import commands, cycle, grade, intake, notebook, sample_class, scores
 from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
 from coursetools.sample_class import ALL, Student
+from coursetools.sandbox import sandbox_uid
 
+OWN_USER = sandbox_uid() is not None  # the sandbox runs as a user of its own (the TA is root)
 FIRST_LINE = {  # a line of each part's solution that new code can go in front of
     "conv2d_naive": "    image, kernel = np.asarray(image), np.asarray(kernel)\n",
     "conv_output_size": "    if stride < 1:\n",
@@ -127,7 +129,9 @@ ESCAPE = (
            code="open('COURSE/nbgrader_config.py').read()"),
     Attack("overwrites_classmate", "overwrites a classmate's submission", ("conv2d_naive",), part="conv2d_naive",
            code="open('COURSE/submitted/full_solution/cnn/cnn.ipynb', 'w').write('{}')"),
-    Attack("writes_course_file", "drops a file into the course folder: it lands in the sandbox's throwaway copy", (),
+    # As root, the sandbox runs as a user of its own, who may not write to the empty folder that hides the
+    # course; as anyone else, the file lands in that throwaway folder. Either way the course is untouched.
+    Attack("writes_course_file", "drops a file into the course folder", ("conv2d_naive",) if OWN_USER else (),
            part="conv2d_naive",
            code="open('COURSE/planted.txt', 'w').write('x')"),
     Attack("uses_network", "downloads from the internet", ("conv2d_naive",), part="conv2d_naive",
@@ -154,6 +158,10 @@ FAULTS = (
            "kernel died", tamper=replace_in("SimpleConvNet", "        for layer in self.layers:\n",
                                             "        import ctypes; ctypes.string_at(0)\n"
                                             "        for layer in self.layers:\n")),
+    Attack("fork_bomb", "max_pool2d starts processes until it cannot (each sleeps for 10 minutes)", ("max_pool2d",),
+           part="max_pool2d", code="import os, time\nif not globals().get('_forked'):\n    for _ in range(400):\n"
+                                   "        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n"
+                                   "    globals()['_forked'] = True"),
     Attack("prints_megabytes", "conv2d prints 20 MB each call", (), part="conv2d", code="print('x' * 20_000_000)"),
     Attack("writes_huge_file", "conv_output_size writes a 200 MB file", ("conv_output_size",), "OSError",
            part="conv_output_size", code="open('big.bin', 'wb').write(bytes(200 * 2**20))"),
