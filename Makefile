@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install system sync release demo grade test benchmark lab clean-class
+.PHONY: install system postgres sync release demo grade test benchmark lab clean-class
 
 $(VENV)/installed: requirements.txt requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ system:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing (sudo apt-get install$$missing); tests that need them are skipped"; fi; fi
 
+## postgres: Debian's PostgreSQL on loopback for the gradebook tests (as root: installs and starts it and sets
+## the password of the postgres role the tests use; otherwise those tests skip, or fail in CI)
+TEST_POSTGRES_URL ?= postgresql://postgres:cnn-tests@127.0.0.1:5432/postgres
+postgres:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  dpkg -s postgresql >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null); \
+	  service postgresql start >/dev/null && su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'cnn-tests'\""; \
+	else echo "not root: start PostgreSQL yourself and set TEST_POSTGRES_URL, or the PostgreSQL tests skip"; fi
+
 ## sync: bring source/cnn/cnn.ipynb and its .py twin together (the newer one wins)
 sync: install
 	jupytext --sync source/cnn/cnn.ipynb
@@ -42,9 +51,9 @@ demo: install system
 grade: install system
 	$(BIN)/python -m coursetools.grade .
 
-## test: the test suite, browser tests included
-test: install system
-	$(BIN)/python -m pytest
+## test: the test suite, browser tests and the gradebook on PostgreSQL included
+test: install system postgres
+	CNN_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
 ## benchmark: seconds per autograded notebook for each kind of catalogue entry, determinism, sandbox cost
 benchmark: install system

@@ -6,7 +6,8 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
                                     SaveAutoGrades)
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coursetools.feedback import HideHiddenTests  # noqa: E402 (the course root is on the path now)
 from coursetools.sandbox import SandboxedExecute  # noqa: E402
 from coursetools.verify import VerifyScores  # noqa: E402
@@ -15,6 +16,11 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "ml-systems-cnn"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# The gradebook: SQLite in gradebook.db here unless GRADEBOOK_URL names another SQLAlchemy database, such as
+# postgresql://user:password@host/dbname for a class graded on several machines (see README.md).
+if os.environ.get("GRADEBOOK_URL"):
+    c.CourseDirectory.db_url = os.environ["GRADEBOOK_URL"]
 
 # The slowest honest solution (fully scalar loops) needs about a second per test cell; 60 s leaves a wide
 # margin for slow machines without letting an infinite loop stall the batch for long.

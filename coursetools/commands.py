@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from traitlets.config.loader import PyFileConfigLoader
+
 BIN = Path(sys.executable).parent  # nbgrader runs alembic as a subprocess: its bin/ must be on PATH
 
 
@@ -17,7 +19,10 @@ def copy_course(repo: Path, root: Path, with_release: bool = True) -> Path:
 
 
 def gradebook_url(course_dir: Path) -> str:
-    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    """The gradebook the course's nbgrader_config.py names (`c.CourseDirectory.db_url`), by default the SQLite
+    file gradebook.db in the course folder, as nbgrader has it."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
 def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from catalogue import ENTRIES
 from catalogue.verdicts import Verdicts
@@ -33,12 +34,43 @@ def graded(course: Path, students) -> tuple[Path, dict]:
     return course, scores.cell_scores(commands.gradebook_url(course), [s.student_id for s in students])
 
 
+def postgres(*statements: str) -> bool:
+    """Run SQL statements on the PostgreSQL server that CNN_TEST_POSTGRES_URL names (make test starts one on
+    loopback as root); False if there is no such server."""
+    admin = os.environ.get("CNN_TEST_POSTGRES_URL")
+    try:
+        with sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT").connect() as server:
+            for statement in statements:
+                server.execute(sqlalchemy.text(statement))
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ArgumentError):
+        return False
+    return True
+
+
+def postgres_database(name: str) -> str | None:
+    """The URL of a new, empty database `name` on the test server; None if there is no server."""
+    if not postgres(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+        return None
+    return sqlalchemy.make_url(os.environ["CNN_TEST_POSTGRES_URL"]).set(database=name).render_as_string(
+        hide_password=False)
+
+
+def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
+    """`graded`, with the course's gradebook in the database at `url` instead of gradebook.db."""
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+    return graded(course, students)
+
+
 @pytest.fixture(scope="session")
 def gradings(tmp_path_factory):
-    """Every grading run of the suite, started together: {"class" | "catalogue<i>" | "hostile": future}."""
+    """Every grading run of the suite, started together: {"class" | "catalogue<i>" | "hostile" | ...: future}."""
     jobs = {"class": partial(graded, students=CLASS)}
     if bubblewrap_works():  # never run the attacks without the sandbox
         jobs["hostile"] = run_hostile
+    database = f"cnn_tests_{os.getpid()}"
+    if url := postgres_database(database):
+        jobs["postgres"] = partial(graded_on, url=url, students=CLASS)
     jobs["interrupted"] = run_interrupted
     jobs["unsandboxed"] = partial(run_without_sandbox, refuse=False)
     jobs["refused"] = partial(run_without_sandbox, refuse=True)
@@ -48,6 +80,8 @@ def gradings(tmp_path_factory):
     with ThreadPoolExecutor(len(jobs)) as pool:
         yield {name: pool.submit(job, commands.copy_course(REPO, tmp_path_factory.mktemp(name)))
                for name, job in jobs.items()}
+    if url:
+        postgres(f'DROP DATABASE IF EXISTS "{database}"')
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +104,14 @@ def pytest_terminal_summary(terminalreporter, config):
     if VERDICTS in config.stash:
         terminalreporter.write_sep("=", "grading catalogue")
         terminalreporter.write_line(config.stash[VERDICTS].summary())
+
+
+@pytest.fixture(scope="session")
+def graded_on_postgres(gradings):
+    """(course_dir, {student: {grade cell: (score, max)}}) of the sample class graded on a PostgreSQL gradebook."""
+    if "postgres" not in gradings:
+        missing_tool("no PostgreSQL server at CNN_TEST_POSTGRES_URL (make test starts one as root)")
+    return gradings["postgres"].result()
 
 
 @pytest.fixture(scope="session")
