@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install system postgres sync release demo grade test benchmark lab clean-class
+.PHONY: install system postgres sync release demo grade report test benchmark lab clean-class
 
 $(VENV)/installed: requirements.txt requirements-lock.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ demo: install system
 grade: install system
 	$(BIN)/python -m coursetools.grade .
 
+## report: the instructor's report on the graded class in report/ (grades, per-cell table, histogram, flags)
+report: install
+	$(BIN)/python -m coursetools.report .
+
 ## test: the test suite, browser tests and the gradebook on PostgreSQL included
 test: install system postgres
 	CNN_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
@@ -66,4 +70,4 @@ lab: install
 
 ## clean-class: remove student data and the gradebook made by the demo
 clean-class:
-	rm -rf submitted autograded feedback gradebook.db grades.csv .grading
+	rm -rf submitted autograded feedback gradebook.db grades.csv .grading report

@@ -39,6 +39,10 @@ c.CourseDirectory.ignore = [
     "*.py", "*solution*", "*answers*", "instructor*",
 ]
 
+# Late work: the due date is the assignment's in the gradebook (`nbgrader db assignment add cnn --duedate=...`
+# or the Formgrader). "none" grades late work in full and `make report` flags it; "zero" scores it 0.
+c.LateSubmissionPlugin.penalty_method = "none"
+
 # A student who deletes a test cell gets it back at grading time instead of silently losing its points.
 c.OverwriteCells.add_missing_cells = True
 
