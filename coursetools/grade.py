@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from . import intake
 from .assignment import ASSIGNMENT, NOTEBOOK
 from .commands import gradebook_url, nbgrader
-from .sandbox import STATUS_DIR
+from .sandbox import STATUS_DIR, read_status
 
 STAGING = Path(".grading") / "submitted"
 INTAKE_REPORT = Path(".grading") / "intake.json"  # what the intake found, one entry per student
@@ -81,8 +81,7 @@ def statuses(course_dir: Path, intakes) -> list[Status]:
                 score, most = None, 0.0
             if not autograded_notebook(course_dir, taken.student).is_file():
                 score = None
-            status_file = course_dir / STATUS_DIR / f"{taken.student}.json"
-            run = json.loads(status_file.read_text()) if status_file.is_file() else {"sandbox": "-", "incidents": []}
+            run = read_status(course_dir, taken.student)
             rows.append(Status(taken.student, score, most, taken.status, taken.reason, run["sandbox"],
                                tuple(run["incidents"])))
     return rows

@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from .assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
 from .commands import gradebook_url, nbgrader  # noqa: E402
 from .grade import INTAKE_REPORT  # noqa: E402
-from .sandbox import STATUS_DIR  # noqa: E402
+from .sandbox import read_status  # noqa: E402
 
 REPORT = "report"
 
@@ -70,12 +70,10 @@ def flags(course_dir: Path, late: dict) -> list[dict]:
         taken = intakes.get(student, {})
         if taken.get("status", "ok") != "ok":
             reasons.append(f"{taken['status']}: {taken.get('reason', '')}")
-        status_file = Path(course_dir) / STATUS_DIR / f"{student}.json"
-        if status_file.is_file():
-            status = json.loads(status_file.read_text())
-            reasons += status["incidents"]
-            if status["sandbox"] == "none":
-                reasons.append("graded WITHOUT the sandbox")
+        status = read_status(course_dir, student)
+        reasons += status["incidents"]
+        if status["sandbox"] == "none":
+            reasons.append("graded WITHOUT the sandbox")
         if student not in late:
             reasons.append("NOT GRADED")
         elif late[student] > 0:
@@ -85,15 +83,17 @@ def flags(course_dir: Path, late: dict) -> list[dict]:
     return rows
 
 
-def histogram(totals: list[float], most: float, path: Path) -> None:
+def histogram(totals: list[float], most: float, path: Path) -> list[int]:
+    """Draw the totals' histogram (20 bins from 0 to `most`) into `path`; returns the students per bin."""
     figure, axes = plt.subplots(figsize=(6, 3.5))
-    axes.hist(totals, bins=[most * i / 20 for i in range(21)], color="tab:blue", edgecolor="white")
+    counts, _, _ = axes.hist(totals, bins=[most * i / 20 for i in range(21)], color="tab:blue", edgecolor="white")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set(xlabel=f"total score (of {most:g})", ylabel="students", xlim=(0, most),
              title=f"{ASSIGNMENT}: {len(totals)} students, mean {sum(totals) / max(len(totals), 1):.1f}")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+    return [int(count) for count in counts]
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:

@@ -175,3 +175,9 @@ class SandboxedExecute(Preprocessor):
     def write_status(student: str, status: dict) -> None:
         STATUS_DIR.mkdir(parents=True, exist_ok=True)
         (STATUS_DIR / f"{student}.json").write_text(json.dumps(status))
+
+
+def read_status(course_dir: Path, student: str) -> dict:
+    """What the grading recorded for a student: {"sandbox": "bubblewrap" | "none" | "-", "incidents": [...]}."""
+    path = Path(course_dir) / STATUS_DIR / f"{student}.json"
+    return json.loads(path.read_text()) if path.is_file() else {"sandbox": "-", "incidents": []}

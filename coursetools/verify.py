@@ -11,7 +11,6 @@ but fails here gets a `VerificationFailed` error output, so nbgrader scores it 0
 """
 import ast
 import builtins
-import json
 import os
 import select
 import shutil
@@ -27,7 +26,7 @@ from nbgrader.utils import determine_grade, is_grade, is_solution
 
 from . import loop_rule, wire
 from .notebook import hidden_code
-from .sandbox import STATUS_DIR, SandboxedExecute, bubblewrap, bubblewrap_works, sandbox_environment
+from .sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, read_status, sandbox_environment
 from .sandbox_runner import prlimit
 
 WORKER_FILES = [Path(__file__).with_name("verify_worker.py"), Path(__file__).with_name("wire.py")]
@@ -306,10 +305,7 @@ class VerifyScores(SandboxedExecute):
             self.add_incident(student, f"re-verification failed: {', '.join(lowered)}")
         return nb, resources
 
-    @staticmethod
-    def add_incident(student: str, incident: str) -> None:
-        path = STATUS_DIR / f"{student}.json"
-        status = json.loads(path.read_text()) if path.is_file() else {"sandbox": "-", "incidents": []}
+    def add_incident(self, student: str, incident: str) -> None:
+        status = read_status(Path.cwd(), student)  # nbgrader runs converters in the course root
         status["incidents"].append(incident)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(status))
+        self.write_status(student, status)

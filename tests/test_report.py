@@ -26,6 +26,14 @@ def test_report_of_the_sample_class(graded_class):
     assert image.startswith(b"\x89PNG") and len(image) > 5000
 
 
+def test_histogram_counts_every_student_in_their_bin(graded_class, tmp_path):
+    _, parts = graded_class
+    totals = [sum(score for score, _ in student.values()) for student in parts.values()]
+    counts = report.histogram(totals, 100, tmp_path / "scores.png")
+    assert len(counts) == 20 and sum(counts) == len(totals)
+    assert counts[-1] == sum(total >= 95 for total in totals) and counts[0] == sum(total < 5 for total in totals)
+
+
 def test_report_flags_what_the_grading_recorded(graded_class):
     course, parts = graded_class
     flagged = {row["student"]: row["flags"] for row in read_rows(report.write(course) / "flagged.csv")}
