@@ -47,9 +47,10 @@ release: sync
 demo: install system
 	$(BIN)/python -m coursetools.cycle .
 
-## grade: the TA's command for the submissions in submitted/: intake, sandboxed autograde, feedback, grades.csv
+## grade: the TA's command for the submissions in submitted/: intake, sandboxed autograde, feedback, grades.csv.
+## JOBS=N grades N submissions at once (default: one per core); SCHEDULER=tcp://host:8786 grades on a Dask cluster.
 grade: install system
-	$(BIN)/python -m coursetools.grade .
+	$(BIN)/python -m coursetools.grade . $(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 ## report: the instructor's report on the graded class in report/ (grades, per-cell table, histogram, flags)
 report: install

@@ -1,14 +1,17 @@
 """nbgrader configuration for the CNN module: this directory is the course root."""
 import os
 import sys
+import warnings
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
                                     SaveAutoGrades)
+from sqlalchemy.exc import SAWarning
 
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from coursetools.feedback import HideHiddenTests  # noqa: E402 (the course root is on the path now)
+from coursetools import patient_sqlite  # noqa: E402 (the course root is on the path now)
+from coursetools.feedback import HideHiddenTests  # noqa: E402
 from coursetools.sandbox import SandboxedExecute  # noqa: E402
 from coursetools.verify import VerifyScores  # noqa: E402
 
@@ -21,6 +24,11 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 # postgresql://user:password@host/dbname for a class graded on several machines (see README.md).
 if os.environ.get("GRADEBOOK_URL"):
     c.CourseDirectory.db_url = os.environ["GRADEBOOK_URL"]
+# `make grade` runs several nbgrader processes at once: on SQLite they queue for the write lock instead of failing.
+patient_sqlite.install()
+# nbgrader 0.9 on SQLAlchemy 2.0 warns "Object of type <Submitted...> not in session" while it saves submissions;
+# the rows it saves are right (the tests check every score), so the warning is only noise in the TA's output.
+warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
 
 # The slowest honest solution (fully scalar loops) needs about a second per test cell; 60 s leaves a wide
 # margin for slow machines without letting an infinite loop stall the batch for long.

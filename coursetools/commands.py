@@ -25,8 +25,19 @@ def gradebook_url(course_dir: Path) -> str:
     return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
-def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in the course directory; with check=False a failure is returned, not raised."""
+def die_with_parent() -> list[str]:
+    """A command prefix that kills the command when the process that started it dies (Linux's setpriv), so a
+    grading worker that is killed takes its nbgrader with it instead of leaving it to write beside a retry."""
+    return ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+
+
+def nbgrader(course_dir: Path, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course directory; with check=False a failure is returned, not raised.
+
+    With capture=True nothing is printed: what the command printed (stdout and stderr) is in `.stdout`."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    print(f"$ nbgrader {' '.join(args)}", flush=True)
-    return subprocess.run([str(BIN / "nbgrader"), *args, "--log-level=ERROR"], cwd=course_dir, env=env, check=check)
+    if not capture:
+        print(f"$ nbgrader {' '.join(args)}", flush=True)
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True} if capture else {}
+    return subprocess.run([*die_with_parent(), str(BIN / "nbgrader"), *args, "--log-level=ERROR"], cwd=course_dir,
+                          env=env, check=check, **output)

@@ -40,14 +40,15 @@ def grade_written_answers(course_dir: Path, students) -> None:
         gb.db.commit()
 
 
-def run(course_dir: Path, students=sample_class.SAMPLE_CLASS) -> dict:
-    """Run the cycle in `course_dir`; returns {student: {part: (score, max)}}."""
+def run(course_dir: Path, students=sample_class.SAMPLE_CLASS, jobs: int | None = None) -> dict:
+    """Run the cycle in `course_dir`, autograding `jobs` submissions at once (default: one per core); returns
+    {student: {part: (score, max)}}."""
     course_dir = Path(course_dir)
     nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force")
     sample_class.build(course_dir, students)
     print(f"handed in {len(students)} sample submissions to submitted/")
     register(course_dir, [s.student_id for s in students])
-    intakes = grade.autograde(course_dir)
+    intakes = grade.autograde(course_dir, jobs)
     grade_written_answers(course_dir, students)
     print("entered the TA's scores for the written answer")
     if not grade.finish(course_dir):

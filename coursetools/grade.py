@@ -1,11 +1,12 @@
 """The TA's one command: intake, sandboxed autograde, feedback, grades.csv and a status table.
 
-    python -m coursetools.grade [COURSE_DIR]
+    python -m coursetools.grade [COURSE_DIR] [--jobs N] [--scheduler ADDRESS]
 
 Every submission in submitted/ gets a gradebook row, feedback and a line in the table, whatever it holds:
 unreadable notebooks are graded as handed out (zero) with a note, crashes and timeouts cost only their
 own cells. The exit status is 1 only when the grading itself failed (a student left without a grade).
 """
+import argparse
 import json
 import shutil
 import sys
@@ -14,12 +15,12 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import intake
+from . import intake, parallel
 from .assignment import ASSIGNMENT, NOTEBOOK
 from .commands import gradebook_url, nbgrader
+from .parallel import autograded_notebook
 from .sandbox import STATUS_DIR, read_status
 
-STAGING = Path(".grading") / "submitted"
 INTAKE_REPORT = Path(".grading") / "intake.json"  # what the intake found, one entry per student
 
 
@@ -38,28 +39,27 @@ class Status:
         return self.score is not None
 
 
-def autograde(course_dir: Path) -> list[intake.Intake]:
-    """Stage the submissions and run `nbgrader autograde` on the staged copies (submitted/ is only read).
+def autograde(course_dir: Path, jobs: int | None = None, scheduler: str | None = None) -> list[intake.Intake]:
+    """Stage the submissions and autograde the staged copies (submitted/ is only read), `jobs` at a time or on
+    the Dask cluster at `scheduler` (see coursetools/parallel.py).
 
-    A submission that nbgrader itself fails on is graded again as the release notebook with a note, so
-    that it still gets a gradebook row (zero) and feedback; if even that fails, the grading is broken."""
+    A submission left ungraded is graded again on its own (a lost worker, a locked gradebook); if nbgrader fails
+    on it again, it is graded as the release notebook with a note, so that it still gets a gradebook row (zero)
+    and feedback; if even that fails, the grading is broken."""
     course_dir = Path(course_dir)
     shutil.rmtree(course_dir / STATUS_DIR, ignore_errors=True)
-    intakes = intake.stage(course_dir, course_dir / STAGING)
-    staged = f"--CourseDirectory.submitted_directory={STAGING}"
-    nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", staged, check=False)
+    intakes = intake.stage(course_dir, course_dir / parallel.STAGING)
+    parallel.autograde(course_dir, [taken.student for taken in intakes], jobs, scheduler)
     for index, taken in enumerate(intakes):
         if not autograded_notebook(course_dir, taken.student).is_file():
-            intakes[index] = intake.stage_as_release(course_dir, course_dir / STAGING, taken.student,
+            print(f"{taken.student}: not graded in the batch, grading it again on its own", flush=True)
+            print(parallel.autograde_students(str(course_dir), [taken.student]), flush=True)
+        if not autograded_notebook(course_dir, taken.student).is_file():
+            intakes[index] = intake.stage_as_release(course_dir, course_dir / parallel.STAGING, taken.student,
                                                      "nbgrader could not grade this notebook")
-            nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", staged, f"--student={taken.student}",
-                     check=False)
+            print(parallel.autograde_students(str(course_dir), [taken.student]), flush=True)
     (course_dir / INTAKE_REPORT).write_text(json.dumps([vars(taken) for taken in intakes], indent=1))
     return intakes
-
-
-def autograded_notebook(course_dir: Path, student: str) -> Path:
-    return Path(course_dir) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
 def finish(course_dir: Path) -> bool:
@@ -100,11 +100,21 @@ def format_statuses(rows) -> str:
     return "\n".join(lines)
 
 
+def arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m coursetools.grade", description=__doc__.split("\n")[0])
+    parser.add_argument("course_dir", nargs="?", default=".", type=Path, help="the course folder (default: here)")
+    parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), one task "
+                             "per submission; 'local' starts a cluster of --jobs workers on this machine")
+    return parser.parse_args(argv)
+
+
 def main(argv=None) -> int:
-    course_dir = Path((argv or sys.argv[1:] or ["."])[0])
-    intakes = autograde(course_dir)
-    finished = finish(course_dir)
-    rows = statuses(course_dir, intakes)
+    args = arguments(argv)
+    intakes = autograde(args.course_dir, args.jobs, args.scheduler)
+    finished = finish(args.course_dir)
+    rows = statuses(args.course_dir, intakes)
     print(format_statuses(rows))
     failed = [r.student for r in rows if not r.graded]
     if failed:

@@ -15,6 +15,7 @@ from catalogue import ENTRIES
 from catalogue.verdicts import Verdicts
 from coursetools import commands, cycle, sample_class, scores
 from coursetools.sandbox import bubblewrap_works
+from dask_cluster import run_on_dask
 from hostile import run_hostile, run_interrupted, run_without_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,9 +29,10 @@ def missing_tool(message: str) -> None:
     pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
 
-def graded(course: Path, students) -> tuple[Path, dict]:
-    """Run the whole cycle for `students` in `course`; returns it with {student: {grade cell: (score, max)}}."""
-    cycle.run(course, students)
+def graded(course: Path, students, jobs: int | None = None) -> tuple[Path, dict]:
+    """Run the whole cycle for `students` in `course`, `jobs` submissions at once (default: one per core);
+    returns the course with {student: {grade cell: (score, max)}}."""
+    cycle.run(course, students, jobs)
     return course, scores.cell_scores(commands.gradebook_url(course), [s.student_id for s in students])
 
 
@@ -56,10 +58,11 @@ def postgres_database(name: str) -> str | None:
 
 
 def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
-    """`graded`, with the course's gradebook in the database at `url` instead of gradebook.db."""
+    """`graded` one submission at a time, with the course's gradebook in the database at `url` instead of
+    gradebook.db (so that it differs from the sample class's run in both ways)."""
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
-    return graded(course, students)
+    return graded(course, students, jobs=1)
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +75,7 @@ def gradings(tmp_path_factory):
     if url := postgres_database(database):
         jobs["postgres"] = partial(graded_on, url=url, students=CLASS)
     jobs["interrupted"] = run_interrupted
+    jobs["dask"] = run_on_dask
     jobs["unsandboxed"] = partial(run_without_sandbox, refuse=False)
     jobs["refused"] = partial(run_without_sandbox, refuse=True)
     for batch in range(CATALOGUE_BATCHES):
@@ -133,3 +137,9 @@ def without_sandbox(gradings):
     """{"unsandboxed" | "refused": (exit status, output, {student: status})} of the TA's command with
     bubblewrap switched off, once going on without it and once refusing to."""
     return {name: gradings[name].result() for name in ("unsandboxed", "refused")}
+
+
+@pytest.fixture(scope="session")
+def graded_on_dask(gradings):
+    """The sample class graded on a loopback Dask cluster that lost a worker halfway (see tests/dask_cluster.py)."""
+    return gradings["dask"].result()
