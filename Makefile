@@ -60,10 +60,12 @@ report: install
 test: install system postgres
 	CNN_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
-## benchmark: seconds per autograded notebook for each kind of catalogue entry, determinism, sandbox cost
+## benchmark: seconds per autograded notebook for each kind of catalogue entry, determinism, sandbox cost, and a
+## class of 60 graded by stock nbgrader, by make grade with 1 and 2 jobs, and bare nbclient (the floor)
 benchmark: install system
 	$(BIN)/python benchmarks/grading_speed.py
 	$(BIN)/python benchmarks/sandbox_cost.py
+	$(BIN)/python benchmarks/class_grading.py
 
 ## lab: JupyterLab with nbgrader's extensions for this course on http://127.0.0.1:$(LAB_PORT)
 lab: install

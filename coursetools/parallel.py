@@ -5,7 +5,8 @@ chunks and each chunk is graded by its own `nbgrader autograde` process, whose s
 chunk's students (copied from the intake's staging folder). The processes share the course: autograded/ and the
 gradebook, where no two students share a folder or a row, so chunks are independent, and a SQLite gradebook
 waits for its lock instead of failing (coursetools/patient_sqlite.py). Locally, chunks shrink as the class runs
-out (guided scheduling: few process starts, no core idle long at the end). On Dask each submission is a task of
+out (guided self-scheduling: each process takes 1/jobs of what is left, so few processes start and no core
+idles long at the end). On Dask each submission is a task of
 its own; a task whose worker dies runs again on another worker, and `--force` makes the rerun start clean.
 
 Whatever a chunk leaves ungraded (a crash of nbgrader, a lost worker) is graded again by coursetools/grade.py.
@@ -81,7 +82,7 @@ def on_this_machine(course_dir: Path, students: list[str], jobs: int, progress) 
 
     def next_chunk() -> list[str]:
         with lock:
-            size = math.ceil(len(waiting) / (2 * jobs))
+            size = math.ceil(len(waiting) / jobs)
             chunk, waiting[:size] = waiting[:size], []
             return chunk
 

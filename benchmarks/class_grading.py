@@ -1,0 +1,124 @@
+"""Grading a whole class: stock nbgrader against `make grade`'s autograde, and the bare execution floor.
+
+    .venv/bin/python benchmarks/class_grading.py [--students 60]
+
+Builds a class from the grading catalogue (tests/catalogue: right answers written many ways and typical
+mistakes) and, in one run on this machine, measures seconds per submission for
+  - stock: one sequential `nbgrader autograde` with nbgrader's own preprocessors (no sandbox, no re-verification),
+  - ours with --jobs 1 and --jobs 2: intake, sandboxed autograde and re-verification (coursetools.grade.autograde),
+  - the floor: the same submitted notebooks executed one after another with nbclient, as Jupyter runs them, and
+    again with figures not drawn (MPLBACKEND=agg, as the sandbox runs them),
+checks that every way gives the same scores, and times single Dask-sized tasks (one nbgrader process per
+submission) to project a cluster's grading time from them.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from catalogue import ENTRIES  # noqa: E402
+from coursetools import commands, cycle, grade, parallel, sample_class, scores  # noqa: E402
+from coursetools.assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
+
+STOCK = ("from nbgrader.converters import Autograde\n"
+         "c.Autograde.autograde_preprocessors = Autograde.class_traits()['autograde_preprocessors'].default()\n")
+TASK_SAMPLES = 6  # single-submission tasks timed for the cluster projection
+CLUSTER = ((10_000, 1), (10_000, 16), (10_000, 64), (10_000, 256))  # (students, workers) projected
+
+
+def the_class(size: int) -> list[sample_class.Student]:
+    """`size` catalogue submissions spread over the whole catalogue, repeated with new ids if it is too short."""
+    picks = [ENTRIES[i * len(ENTRIES) // size % len(ENTRIES)] for i in range(size)]
+    return [replace(entry.student(), student_id=f"{entry.name}_{i:03d}") for i, entry in enumerate(picks)]
+
+
+def new_course(root: Path, name: str, students, config: str = "") -> Path:
+    course = commands.copy_course(REPO, root / name)
+    with open(course / "nbgrader_config.py", "a") as handle:
+        handle.write(config)
+    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    sample_class.build(course, students)
+    cycle.register(course, [s.student_id for s in students])
+    return course
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def floor(course: Path, students, draw: bool) -> float:
+    """Seconds to execute every submitted notebook with nbclient in a fresh kernel, one after another."""
+    previous = os.environ.get("MPLBACKEND")
+    if not draw:
+        os.environ["MPLBACKEND"] = "agg"
+    try:
+        start = time.perf_counter()
+        for student in students:
+            folder = course / "submitted" / student.student_id / ASSIGNMENT
+            nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+            NotebookClient(nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(folder)}}).execute()
+        return time.perf_counter() - start
+    finally:
+        os.environ.pop("MPLBACKEND", None) if previous is None else os.environ.update(MPLBACKEND=previous)
+
+
+def task_seconds(course: Path, students) -> list[float]:
+    """Seconds of single-submission grading tasks, as a Dask worker runs them (after `make grade` staged them)."""
+    return [timed(lambda s=s: parallel.autograde_students(str(course), [s.student_id])) for s in students]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=60)
+    args = parser.parse_args(argv)
+    students = the_class(args.students)
+    ids = [s.student_id for s in students]
+    seconds, graded = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        stock = new_course(root, "stock", students, STOCK)
+        seconds["stock nbgrader autograde"] = timed(
+            lambda: commands.nbgrader(stock, "autograde", ASSIGNMENT, "--force", check=False))
+        graded["stock nbgrader autograde"] = scores.cell_scores(commands.gradebook_url(stock), ids)
+        for jobs in (1, 2):
+            name = f"ours, --jobs {jobs}"
+            course = new_course(root, f"jobs{jobs}", students)
+            seconds[name] = timed(lambda c=course, j=jobs: grade.autograde(c, jobs=j))
+            graded[name] = scores.cell_scores(commands.gradebook_url(course), ids)
+        seconds["floor: nbclient, figures drawn"] = floor(stock, students, draw=True)
+        seconds["floor: nbclient, figures not drawn"] = floor(stock, students, draw=False)
+        tasks = task_seconds(course, students[:TASK_SAMPLES])
+
+    per = {name: value / len(students) for name, value in seconds.items()}
+    stock_per, floors = per["stock nbgrader autograde"], [v for k, v in per.items() if k.startswith("floor")]
+    print(f"\n{len(students)} submissions from the grading catalogue, {os.cpu_count()} cores, one run:")
+    print(f"  {'':<36} {'total s':>8} {'s/submission':>13} {'stock/this':>11} "
+          f"{'this/floor (drawn, not drawn)':>31}")
+    for name, value in seconds.items():
+        print(f"  {name:<36} {value:8.1f} {per[name]:13.2f} {stock_per / per[name]:10.2f}x "
+              f"{per[name] / floors[0]:14.2f}x {per[name] / floors[1]:7.2f}x")
+    differing = [s for s in ids if len({str(table[s]) for table in graded.values()}) > 1]
+    print(f"\nscores identical in all three gradings: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
+    task = statistics.mean(tasks)
+    print(f"\none submission as one Dask task (a whole nbgrader process): {task:.2f} s on average "
+          f"({min(tasks):.2f}-{max(tasks):.2f}, {len(tasks)} tasks). Tasks share nothing but the gradebook's few rows "
+          f"per submission, so W workers take about students/W tasks each:")
+    for size, workers in CLUSTER:
+        print(f"  {size} students on {workers:>3} workers: {size / workers * task / 60:7.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
