@@ -12,6 +12,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coursetools import patient_sqlite  # noqa: E402 (the course root is on the path now)
 from coursetools.feedback import HideHiddenTests  # noqa: E402
+from coursetools.graded import MarkGraded  # noqa: E402
 from coursetools.sandbox import SandboxedExecute  # noqa: E402
 from coursetools.verify import VerifyScores  # noqa: E402
 
@@ -37,9 +38,10 @@ c.SandboxedExecute.cell_timeout = 60  # autograde
 
 # Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
 # (coursetools/sandbox.py), then judges every passed test again outside the student's process
-# (coursetools/verify.py); the other steps are nbgrader's defaults.
+# (coursetools/verify.py); the other steps are nbgrader's defaults, and the last marks the submission graded
+# (coursetools/graded.py: make grade's progress bar and retries read it).
 c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, MarkGraded]
 
 # Instructor-only files never reach release/: nbgrader copies every other file in source/cnn/ to students.
 c.CourseDirectory.ignore = [

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import intake, parallel
+from . import graded, intake, parallel
 from .assignment import ASSIGNMENT, NOTEBOOK
 from .commands import gradebook_url, nbgrader
-from .parallel import autograded_notebook
 from .sandbox import STATUS_DIR, read_status
 
 INTAKE_REPORT = Path(".grading") / "intake.json"  # what the intake found, one entry per student
@@ -51,10 +50,10 @@ def autograde(course_dir: Path, jobs: int | None = None, scheduler: str | None =
     intakes = intake.stage(course_dir, course_dir / parallel.STAGING)
     parallel.autograde(course_dir, [taken.student for taken in intakes], jobs, scheduler)
     for index, taken in enumerate(intakes):
-        if not autograded_notebook(course_dir, taken.student).is_file():
+        if not graded.is_graded(course_dir, taken.student):
             print(f"{taken.student}: not graded in the batch, grading it again on its own", flush=True)
             print(parallel.autograde_students(str(course_dir), [taken.student]), flush=True)
-        if not autograded_notebook(course_dir, taken.student).is_file():
+        if not graded.is_graded(course_dir, taken.student):
             intakes[index] = intake.stage_as_release(course_dir, course_dir / parallel.STAGING, taken.student,
                                                      "nbgrader could not grade this notebook")
             print(parallel.autograde_students(str(course_dir), [taken.student]), flush=True)
@@ -79,7 +78,7 @@ def statuses(course_dir: Path, intakes) -> list[Status]:
                 score, most = submission.score, submission.max_score
             except MissingEntry:
                 score, most = None, 0.0
-            if not autograded_notebook(course_dir, taken.student).is_file():
+            if not graded.is_graded(course_dir, taken.student):
                 score = None
             run = read_status(course_dir, taken.student)
             rows.append(Status(taken.student, score, most, taken.status, taken.reason, run["sandbox"],

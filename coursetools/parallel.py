@@ -24,15 +24,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .assignment import ASSIGNMENT, NOTEBOOK
+from . import graded
+from .assignment import ASSIGNMENT
 from .commands import nbgrader
 
 STAGING = Path(".grading") / "submitted"  # the intake's copies of submitted/, one folder per student
 CHUNKS = Path(".grading") / "chunks"       # one submitted folder per running nbgrader process
-
-
-def autograded_notebook(course_dir: Path, student: str) -> Path:
-    return Path(course_dir) / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
 
 
 def autograde_students(course_dir: str, students: list[str]) -> str:
@@ -57,12 +54,12 @@ def autograde(course_dir: Path, students: list[str], jobs: int | None = None, sc
     course_dir = Path(course_dir).resolve()
     shutil.rmtree(course_dir / CHUNKS, ignore_errors=True)  # what a killed run left behind
     shutil.rmtree(course_dir / CHUNKS, ignore_errors=True)  # what a killed run left behind
-    for student in students:  # from here on, an autograded notebook means graded by this run
-        autograded_notebook(course_dir, student).unlink(missing_ok=True)
+    for student in students:  # from here on, graded means graded by this run
+        graded.forget(course_dir, student)
     jobs = jobs or os.cpu_count() or 1
     with tqdm(total=len(students), desc="autograde", unit="notebook", dynamic_ncols=True) as bar:
         def progress():
-            bar.update(sum(autograded_notebook(course_dir, s).is_file() for s in students) - bar.n)
+            bar.update(sum(graded.is_graded(course_dir, s) for s in students) - bar.n)
 
         if scheduler:
             on_dask(course_dir, students, scheduler, jobs, progress)

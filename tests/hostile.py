@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 from coursetools import commands, cycle, grade, intake, notebook, sample_class, scores
 from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
 from coursetools.sample_class import ALL, Student
-from coursetools.sandbox import sandbox_uid
+from coursetools.sandbox import STATUS_DIR, sandbox_uid
 
 OWN_USER = sandbox_uid() is not None  # the sandbox runs as a user of its own (the TA is root)
 FIRST_LINE = {  # a line of each part's solution that new code can go in front of
@@ -295,6 +295,11 @@ class InterruptedRun:
     submissions: list         # student ids of the gradebook's submissions of the assignment
 
 
+def graded_students(course: Path) -> list[str]:
+    """The students whose autograde has finished in the current grading (see coursetools/graded.py)."""
+    return [path.stem for path in (course / STATUS_DIR).glob("*.graded")]
+
+
 def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
     """Kill the TA's command (and its kernels) halfway through a class, grade again, and grade once more."""
     commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
@@ -305,12 +310,12 @@ def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
     run = subprocess.Popen([sys.executable, "-m", "coursetools.grade", str(course)], cwd=course,
                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
-    while len(list((course / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.ipynb"))) < 2 and run.poll() is None:
+    while len(graded_students(course)) < 2 and run.poll() is None:
         assert time.monotonic() < deadline, "the grading never got going"
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
-    graded = len(list((course / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.ipynb")))
+    graded = len(graded_students(course))
     url = commands.gradebook_url(course)
     grade.autograde(course)
     after_restart = scores.cell_scores(url, ids)
