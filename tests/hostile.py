@@ -338,3 +338,25 @@ def run_without_sandbox(course: Path, refuse: bool) -> tuple[int, str, dict]:
                           text=True, check=False)
     intakes = [intake.Intake(s.student_id, "ok", "") for s in HONEST]
     return done.returncode, done.stdout, {s.student: s for s in grade.statuses(course, intakes)}
+
+
+def outcomes(run: HostileRun) -> list[str]:
+    """One line per attack: its score of the autograded points, the parts it lost and its status."""
+    lines = []
+    for attack in ATTACKS:
+        parts = {p: v for p, v in run.parts[attack.name].items() if p != "weight_sharing_answer"}
+        lost_parts = [p for p, (score, most) in parts.items() if score < most]
+        loses = "everything" if len(lost_parts) == len(parts) else ", ".join(lost_parts) or "nothing"
+        status = run.status[attack.name]
+        notes = "; ".join(filter(None, [status.reason, *status.incidents])) or "-"
+        lines.append(f"- `{attack.name}` ({attack.description}): {sum(s for s, _ in parts.values()):g}/"
+                     f"{sum(m for _, m in parts.values()):g}, loses {loses}; status: {notes}")
+    return lines
+
+
+if __name__ == "__main__":  # python tests/hostile.py: grade the catalogue in a temporary course, print what each gets
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        print("\n".join(outcomes(run_hostile(commands.copy_course(Path(__file__).resolve().parents[1],
+                                                                   Path(folder) / "course")))))
