@@ -107,7 +107,10 @@ def on_dask(course_dir: Path, students: list[str], scheduler: str, jobs: int, pr
         if scheduler == "local":
             scheduler = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1,
                                                          dashboard_address=None))
-        client = stack.enter_context(Client(scheduler))
+        try:
+            client = stack.enter_context(Client(scheduler, timeout="30s"))
+        except OSError as problem:  # dask's TimeoutError is an OSError too
+            raise SystemExit(f"cannot reach the Dask scheduler at {scheduler}: {problem}") from problem
         run = uuid.uuid4().hex[:8]
         tasks = [client.submit(autograde_students, str(course_dir), [student], pure=False,
                                key=f"autograde-{student}-{run}") for student in students]
