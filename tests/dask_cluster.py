@@ -27,7 +27,7 @@ class DaskRun:
     killed_while: list    # the students the killed worker was grading when it was killed
     scores: dict          # {student: {grade cell: (score, max)}}
     submissions: list     # student ids of the gradebook's submissions of the assignment
-    survivors: list       # processes the killed worker started that were still alive when the grading ended
+    survivors: list       # processes the killed worker started that were still alive a second after the kill
 
 
 def start(command: list[str], log: Path, cwd: Path) -> subprocess.Popen:
@@ -100,8 +100,10 @@ def run_on_dask(course: Path, students=sample_class.SAMPLE_CLASS) -> DaskRun:
         killed_while = wait_for(lambda: tasks_of(victim, course), "the first worker to start grading")
         time.sleep(2)  # well into the task: its kernel runs the student's cells
         victim.kill()
-        output, _ = grading.communicate(timeout=900)
+        victim.wait()
+        time.sleep(1)  # the nbgrader it started needs seconds more to finish grading: it must be gone at once
         survivors = living_members(victim.pid)
+        output, _ = grading.communicate(timeout=900)
     url = commands.gradebook_url(course)
     with Gradebook(url) as gb:
         submissions = [s.student.id for s in gb.find_assignment(ASSIGNMENT).submissions]
