@@ -1,13 +1,13 @@
 """Autograding many submissions at once: local processes (`--jobs N`) or a Dask cluster (`--scheduler ADDRESS`).
 
-nbgrader autograde grades one notebook after another and takes about 2 s to start. Here the class is cut into
+nbgrader autograde grades one notebook after another and takes a second to start. Here the class is cut into
 chunks and each chunk is graded by its own `nbgrader autograde` process, whose submitted folder holds only that
 chunk's students (copied from the intake's staging folder). The processes share the course: autograded/ and the
 gradebook, where no two students share a folder or a row, so chunks are independent, and a SQLite gradebook
 waits for its lock instead of failing (coursetools/patient_sqlite.py). Locally, chunks shrink as the class runs
 out (guided self-scheduling: each process takes 1/jobs of what is left, so few processes start and no core
-idles long at the end). On Dask each submission is a task of
-its own; a task whose worker dies runs again on another worker, and `--force` makes the rerun start clean.
+idles long at the end). On Dask each submission is a task of its own; a task whose worker dies runs again on
+another worker, and `--force` makes the rerun start clean.
 
 Whatever a chunk leaves ungraded (a crash of nbgrader, a lost worker) is graded again by coursetools/grade.py.
 """
@@ -52,7 +52,6 @@ def autograde(course_dir: Path, students: list[str], jobs: int | None = None, sc
     """Autograde `students` with `jobs` local processes (default: one per core), or on the Dask cluster at
     `scheduler` ("local" starts one on this machine), showing a progress bar; nbgrader's messages are printed."""
     course_dir = Path(course_dir).resolve()
-    shutil.rmtree(course_dir / CHUNKS, ignore_errors=True)  # what a killed run left behind
     shutil.rmtree(course_dir / CHUNKS, ignore_errors=True)  # what a killed run left behind
     for student in students:  # from here on, graded means graded by this run
         graded.forget(course_dir, student)
