@@ -69,7 +69,10 @@ def cluster(course: Path, logs: Path):
 
 def tasks_of(worker: subprocess.Popen, course: Path) -> list[str]:
     """The students whose grading task `worker` is running now (from its chunk folders, named after its pid)."""
-    return [student.name for chunk in (course / CHUNKS).glob(f"*-{worker.pid}-*") for student in chunk.iterdir()]
+    try:
+        return [student.name for chunk in (course / CHUNKS).glob(f"*-{worker.pid}-*") for student in chunk.iterdir()]
+    except FileNotFoundError:  # the task ended while we looked
+        return []
 
 
 def living_members(group: int) -> list[str]:
