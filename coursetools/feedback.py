@@ -10,25 +10,10 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from .notebook import HIDDEN_MARKERS, lines_only_in_regions
+from .notebook import HIDDEN_MARKERS, lines_only_in_regions, without_hidden_tests
 
 HIDDEN_NOTE = "# (hidden tests ran here: a failing one shows its message below the cell)"
 REMOVED = "[an output was removed from this feedback: it quoted the hidden tests' code]\n"
-
-
-def without_hidden_tests(source: str) -> str:
-    """The cell's source with each hidden region replaced by one comment line."""
-    begin, end = HIDDEN_MARKERS
-    lines, in_region = [], False
-    for line in source.splitlines():
-        if begin in line:
-            in_region = True
-            lines.append(line[:line.index(begin)] + HIDDEN_NOTE)
-        elif end in line:
-            in_region = False
-        elif not in_region:
-            lines.append(line)
-    return "\n".join(lines)
 
 
 def output_text(output) -> str:
@@ -63,7 +48,7 @@ class HideHiddenTests(Preprocessor):
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=REMOVED)
                         if self.quotes_hidden_code(output) else output for output in cell.outputs]
         if HIDDEN_MARKERS[0] in cell.source:
-            cell.source = without_hidden_tests(cell.source)
+            cell.source = without_hidden_tests(cell.source, HIDDEN_NOTE)
         if cell.metadata.get("nbgrader", {}).get("grade"):
             for output in cell.outputs:
                 if output.output_type == "error":

@@ -42,6 +42,21 @@ def without_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not any(m in line for m in SOLUTION_MARKERS))
 
 
+def without_hidden_tests(source: str, note: str) -> str:
+    """The cell's source with each hidden region replaced by the one line `note` (indented like the marker)."""
+    begin, end = HIDDEN_MARKERS
+    lines, in_region = [], False
+    for line in source.splitlines():
+        if begin in line:
+            in_region = True
+            lines.append(line[:line.index(begin)] + note)
+        elif end in line:
+            in_region = False
+        elif not in_region:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def hidden_code(source: str) -> str:
     """The code of a cell's hidden-test regions, in order."""
     return "\n".join(split_regions(source, HIDDEN_MARKERS)[0])

@@ -1,15 +1,20 @@
-"""Autograde's execute step, moved into a sandbox.
+"""Autograde's execute step, with the student's kernel in a sandbox.
 
 `SandboxedExecute` replaces nbgrader's `Execute` preprocessor (see nbgrader_config.py). For each
-submission it copies the notebook into a fresh temporary folder and runs `sandbox_runner.py` there
-under bubblewrap: the student's code sees that folder, a read-only system and Python environment, and
+submission it makes a fresh temporary folder with two parts: `work/`, the only folder the kernel can
+write, and `control/`, which the kernel cannot see at all: the notebook as sent, the limits, the
+kernelspec, and the results that `sandbox_runner.py` (run here, as the TA, not in the sandbox) writes
+back. The kernel runs under bubblewrap: it sees `work/`, a read-only system and Python environment, and
 nothing of the course (source/, the gradebook, other students' files, the configuration); it has no
-network and runs under memory, CPU, process, file-size, output and wall-time limits. Only the executed
-notebook comes back. Where bubblewrap cannot start, the same runner runs without it, and the run says so
-loudly in its log and in the submission's status file.
+network, its own process namespace (it cannot signal the runner), and runs under memory, CPU, process,
+file-size, output and wall-time limits. The notebook it runs has no hidden tests in it: their code never
+exists where student code runs (coursetools/verify.py runs them). What comes back is checked before
+nbgrader sees it. Where bubblewrap cannot start, the same runner runs the kernel without it, and the run
+says so loudly in its log and in the submission's status file.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,9 +26,15 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
+from .notebook import without_hidden_tests
+
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 SANDBOX_UIDS = 200_000  # first user id of sandboxes run for root (see sandbox_uid)
 STATUS_DIR = Path(".grading") / "status"  # relative to the course root, where nbgrader runs converters
+HIDDEN_NOTE = "# (hidden tests: run by the grader outside this kernel)"
+MAX_NOTEBOOK_BYTES = 64 * 2**20  # an executed notebook bigger than this is not read (outputs are capped far below)
+MAX_INCIDENTS, INCIDENT_CHARS = 50, 300
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-9;]*[A-Za-z]")
 
 
 @cache
@@ -85,18 +96,70 @@ def bubblewrap(workdir: Path) -> list[str]:
     for path in sorted({str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve())}):
         # the Python environment, even where it lives inside a hidden folder
         args += parent_folders(path, hidden + ["/tmp"]) + ["--ro-bind", path, path]
-    return args + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), *sandbox_user()]
+    return args + parent_folders(str(workdir), hidden + ["/tmp"]) + [
+        "--bind", str(workdir), str(workdir), "--chdir", str(workdir), *sandbox_user()]
 
 
 def sandbox_environment(workdir: Path) -> dict:
     """A clean environment: nothing of the TA's, nothing that tells student code it is being graded."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8",
-            "JUPYTER_PATH": str(workdir), "JUPYTER_RUNTIME_DIR": str(workdir / ".runtime"),
+            "JUPYTER_RUNTIME_DIR": str(workdir / ".runtime"),
             "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter"), "IPYTHONDIR": str(workdir / ".ipython"),
             "MPLCONFIGDIR": str(workdir / ".matplotlib"), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
             # Grading needs the figure cells' code to run, not their pictures: drawing them is most of a
             # notebook's time. plt.show() then does nothing, quietly.
             "MPLBACKEND": "agg", "PYTHONWARNINGS": "ignore:FigureCanvasAgg is non-interactive:UserWarning"}
+
+
+def prlimit(limits: dict) -> list[str]:
+    """The command prefix that starts a program under the resource limits."""
+    return ["prlimit", f"--as={limits['memory_mb'] * 2**20}", f"--cpu={limits['cpu_seconds']}",
+            f"--nproc={limits['processes']}", f"--fsize={limits['file_mb'] * 2**20}", "--"]
+
+
+def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
+    """The kernelspec's argv: ipykernel in `workdir`, in the sandbox, clean environment, resource limits.
+
+    jupyter_client writes the connection file readable by its owner only; when the kernel runs as a user of
+    its own, the file (in a folder only the sandbox's user and the TA can reach) is opened up to it first."""
+    environment = [f"{name}={value}" for name, value in sandbox_environment(workdir).items()]
+    kernel = (bubblewrap(workdir) if sandboxed else []) + ["env", "-i", *environment] + prlimit(limits) + [
+        sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.hist_file=:memory:"]
+    return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
+
+
+def one_line(text, limit: int = INCIDENT_CHARS) -> str:
+    """Text that came from a submission, safe for a terminal table: no control characters, at most `limit`."""
+    return CONTROL_CHARACTERS.sub(" ", str(text))[:limit]
+
+
+def returned_incidents(path: Path) -> list[str]:
+    """The runner's incidents.json as at most MAX_INCIDENTS clean lines (ValueError if it is not a list)."""
+    incidents = json.loads(path.read_text()[:MAX_INCIDENTS * INCIDENT_CHARS * 2])
+    if not isinstance(incidents, list):
+        raise ValueError("incidents.json is not a list")
+    return [one_line(item) for item in incidents[:MAX_INCIDENTS]]
+
+
+def returned_notebook(path: Path, sent) -> nbformat.NotebookNode:
+    """The runner's executed notebook, if it is the notebook that was sent with valid outputs (else ValueError)."""
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"the executed notebook is larger than {MAX_NOTEBOOK_BYTES} bytes")
+    executed = nbformat.read(str(path), as_version=4)
+    nbformat.validate(executed)
+    if [(c.cell_type, c.source) for c in executed.cells] != [(c.cell_type, c.source) for c in sent.cells]:
+        raise ValueError("the executed notebook's cells are not the cells that were sent")
+    return executed
+
+
+def without_hidden(nb) -> nbformat.NotebookNode:
+    """A copy of `nb` in which no hidden test exists: what the student's kernel may run."""
+    copy = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in copy.cells:
+        cell.source = without_hidden_tests(cell.source, HIDDEN_NOTE)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return copy
 
 
 def not_run(nb, reason: str) -> None:
@@ -138,11 +201,9 @@ class SandboxedExecute(Preprocessor):
                 raise RuntimeError(message)
             self.log.warning("!!! %s (%s)", message, student)
         with tempfile.TemporaryDirectory(prefix="cnn-grading-") as folder:
-            workdir = Path(folder)
-            executed, incidents = self.run(nb, workdir, sandboxed)
-        if executed is None or len(executed.cells) != len(nb.cells):
+            executed, incidents = self.run(without_hidden(nb), Path(folder), sandboxed)
+        if executed is None:
             not_run(nb, "the notebook could not be run in the grading sandbox")
-            incidents.append("the sandbox returned no notebook")
         else:
             for cell, done in zip(nb.cells, executed.cells, strict=True):
                 if cell.cell_type == "code":
@@ -152,24 +213,37 @@ class SandboxedExecute(Preprocessor):
         self.write_status(student, {"sandbox": "bubblewrap" if sandboxed else "none", "incidents": incidents})
         return nb, resources
 
-    def run(self, nb, workdir: Path, sandboxed: bool):
-        """Run the runner on a copy of `nb` in `workdir`; returns (executed notebook or None, incidents)."""
-        shutil.copy(RUNNER, workdir / "runner.py")
-        nbformat.write(nb, str(workdir / "notebook.ipynb"))
-        (workdir / "limits.json").write_text(json.dumps(self.limits()))
-        command = [sys.executable, "runner.py", "notebook.ipynb", "limits.json"]
+    def run(self, nb, folder: Path, sandboxed: bool):
+        """Run the runner on `nb` with the kernel in `folder`/work; returns (executed notebook or None, incidents).
+
+        Everything the runner reads and writes is in `folder`/control, which the kernel cannot see."""
+        control, work = folder / "control", folder / "work"
+        (control / "kernels" / "sandboxed").mkdir(parents=True)
+        (work / ".runtime").mkdir(parents=True)
+        nbformat.write(nb, str(control / "notebook.ipynb"))
+        (control / "limits.json").write_text(json.dumps(self.limits()))
+        spec = {"argv": kernel_command(work, self.limits(), sandboxed), "display_name": "sandboxed",
+                "language": "python", "interrupt_mode": "message"}  # no signal reaches a kernel behind bwrap
+        (control / "kernels" / "sandboxed" / "kernel.json").write_text(json.dumps(spec))
+        if (uid := sandbox_uid()) is not None and sandboxed:
+            for path in (work, work / ".runtime"):
+                os.chown(path, uid, uid)
+        environment = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "HOME": str(control),
+                       "JUPYTER_PATH": str(control), "JUPYTER_CONFIG_DIR": str(control / ".jupyter"),
+                       "JUPYTER_RUNTIME_DIR": str(work / ".runtime")}
+        command = [sys.executable, str(RUNNER), str(control / "notebook.ipynb"), str(control / "limits.json"),
+                   str(work)]
         try:
-            finished = subprocess.run((bubblewrap(workdir) if sandboxed else []) + command, cwd=workdir,
-                                      env=sandbox_environment(workdir), capture_output=True, text=True,
+            finished = subprocess.run(command, cwd=control, env=environment, capture_output=True, text=True,
                                       timeout=self.wall_seconds)
         except subprocess.TimeoutExpired:
             return None, [f"the notebook ran longer than {self.wall_seconds} s in all and was stopped"]
         try:
-            executed = nbformat.read(str(workdir / "executed.ipynb"), as_version=4)
-            return executed, json.loads((workdir / "incidents.json").read_text())
-        except (OSError, ValueError) as problem:
+            return (returned_notebook(control / "executed.ipynb", nb),
+                    returned_incidents(control / "incidents.json"))
+        except (OSError, ValueError, nbformat.ValidationError) as problem:
             self.log.error("sandbox runner failed (%s): %s", problem, finished.stderr[-2000:])
-            return None, [f"the grading runner failed: {finished.stderr.strip().splitlines()[-1:] or problem}"]
+            return None, [one_line(f"the grading runner failed: {problem}")]
 
     @staticmethod
     def write_status(student: str, status: dict) -> None:

@@ -1,16 +1,22 @@
-"""Runs inside the grading sandbox: execute one notebook cell by cell and survive what its code does.
+"""Executes one notebook cell by cell, with the kernel in the grading sandbox, and survives what its code does.
 
-    python sandbox_runner.py NOTEBOOK LIMITS_JSON
+    python sandbox_runner.py NOTEBOOK LIMITS_JSON WORKDIR
 
-Writes NOTEBOOK with its outputs to `executed.ipynb` and what went wrong to `incidents.json`, both beside
-NOTEBOOK. The kernel runs under `prlimit` (memory, CPU seconds, processes, file size). A cell that runs
-too long is interrupted; a kernel that dies (os._exit, a crash, memory) is restarted and the cells before
-are run again, so a crash costs only its own cell; stream output is capped per cell. Every code cell that
-did not run ends with an error output, because nbgrader gives full marks to a test cell with no error.
+Runs outside the sandbox, as the TA, in a folder the student's code cannot see (see coursetools/sandbox.py):
+only the kernel is sandboxed. It starts the kernelspec `sandboxed` found on JUPYTER_PATH (bubblewrap,
+`prlimit`, then ipykernel, in WORKDIR) over Unix sockets in WORKDIR (the sandbox has no network), and writes
+NOTEBOOK with its outputs to `executed.ipynb` and what went wrong to `incidents.json`, both beside NOTEBOOK,
+where the kernel can neither write nor signal anything. A cell that runs too long is interrupted; a kernel
+that dies (os._exit, a crash, memory) or that no longer answers after the interrupt is restarted and the
+cells before are run again, so a crash or a hang costs only its own cell; output is capped per cell. Every
+code cell that did not run ends with an error output, because nbgrader gives full marks to a test cell with
+no error.
 
-This file is copied into the sandbox and run on its own: it imports nothing from the course.
+It imports nothing from the course.
 """
+import asyncio
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,10 +25,13 @@ from pathlib import Path
 # 0.7 s: a third of this runner's own time per notebook, for a check notebooks never need.
 sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402
+from jupyter_client import AsyncKernelManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 MAX_RESTARTS = 3
+ANSWER_SECONDS = 5  # how long an interrupted kernel has to answer before it is taken for hung and restarted
+RICH_OUTPUT_CHARS = 2 * 2**20  # per cell, for display data, results and errors (an image is ~100 KB)
 FAULTS = {"MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError", "OSError"}  # worth a status line
 
 
@@ -30,13 +39,24 @@ def error(name: str, message: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
+class KernelHung(Exception):
+    """The kernel did not answer within ANSWER_SECONDS of being interrupted."""
+
+
+def output_size(msg) -> int:
+    content = msg["content"]
+    if msg["msg_type"] == "stream":
+        return len(content.get("text", ""))
+    return len(json.dumps(content.get("data", content)))
+
+
 class CappedClient(NotebookClient):
-    """A notebook client that keeps at most `output_limit` characters of stream output per cell."""
+    """A notebook client that caps each cell's output and gives up on a kernel that no longer answers."""
 
     def __init__(self, nb, output_limit: int, **kwargs):
         super().__init__(nb, **kwargs)
         self.output_limit = output_limit
-        self.printed = {}
+        self.printed, self.shown = {}, {}
         self.timed_out = False
         self.on_cell_executed = self.record_hidden_error
 
@@ -44,11 +64,18 @@ class CappedClient(NotebookClient):
         """A cell whose reply is an error must show one, even if student code silenced IPython's traceback."""
         content = execute_reply["content"]
         if content["status"] == "error" and not any(o.output_type == "error" for o in cell.outputs):
-            cell.outputs.append(error(content.get("ename", "Error"), content.get("evalue", "")))
+            cell.outputs.append(error(str(content.get("ename", "Error"))[:100], str(content.get("evalue", ""))[:1000]))
 
     async def _async_handle_timeout(self, timeout, cell=None):
+        """Interrupt the cell; a kernel that does not reply soon after is hung (a replaced builtin, a C loop)."""
         self.timed_out = True
-        return await super()._async_handle_timeout(timeout, cell)
+        await self.km.interrupt_kernel()
+        deadline = time.monotonic() + ANSWER_SECONDS
+        while time.monotonic() < deadline:
+            if await self.kc.shell_channel.msg_ready():
+                return None
+            await asyncio.sleep(0.1)
+        raise KernelHung
 
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":
@@ -61,22 +88,25 @@ class CappedClient(NotebookClient):
                 text = text[:self.output_limit - used] + (f"\n[output cut: this cell printed more than "
                                                           f"{self.output_limit} characters]\n")
                 msg = {**msg, "content": {**msg["content"], "name": "stdout", "text": text}}
+        elif msg["msg_type"] in ("display_data", "execute_result", "update_display_data", "error"):
+            used = self.shown.get(cell_index, 0)
+            self.shown[cell_index] = used + output_size(msg)
+            if used + output_size(msg) > RICH_OUTPUT_CHARS:
+                if used <= RICH_OUTPUT_CHARS:
+                    outs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+                        f"[output cut: this cell displayed more than {RICH_OUTPUT_CHARS} characters]\n")))
+                return None
         return super().output(outs, msg, display_id, cell_index)
 
 
-def prlimit(limits: dict) -> list[str]:
-    """The command prefix that starts a program under the resource limits."""
-    return ["prlimit", f"--as={limits['memory_mb'] * 2**20}", f"--cpu={limits['cpu_seconds']}",
-            f"--nproc={limits['processes']}", f"--fsize={limits['file_mb'] * 2**20}", "--"]
-
-
-def write_kernelspec(folder: Path, limits: dict) -> None:
-    """A kernel that starts under the resource limits: `prlimit ... python -m ipykernel_launcher`."""
-    spec = folder / "kernels" / "sandboxed"
-    spec.mkdir(parents=True, exist_ok=True)
-    argv = prlimit(limits) + [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                              "--HistoryManager.hist_file=:memory:"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "sandboxed", "language": "python"}))
+def client(nb, limits: dict, workdir: Path) -> CappedClient:
+    """A client for a fresh sandboxed kernel that talks over Unix sockets in `workdir` (no network there)."""
+    runtime = workdir / ".runtime"
+    manager = AsyncKernelManager(kernel_name="sandboxed", transport="ipc", ip=str(runtime / "kernel"),
+                                 connection_file=str(runtime / "kernel.json"))
+    return CappedClient(nb, limits["output_chars"], km=manager, timeout=limits["cell_timeout"],
+                        interrupt_on_timeout=True, allow_errors=True, shutdown_kernel="immediate",
+                        resources={"metadata": {"path": str(workdir)}})
 
 
 def execute(nb, limits: dict, workdir: Path) -> list[str]:
@@ -84,34 +114,40 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
     incidents, skipped, ran = [], set(), set()   # skipped: cells that crashed or timed out, never run again
     timeout, deadline = limits["cell_timeout"], time.monotonic() + limits["notebook_seconds"]
     for _ in range(MAX_RESTARTS + 1):
-        client = CappedClient(nb, limits["output_chars"], kernel_name="sandboxed", timeout=timeout,
-                              interrupt_on_timeout=True, allow_errors=True,
-                              resources={"metadata": {"path": str(workdir)}})
+        runner = client(nb, limits, workdir)
         index = None
         try:
-            with client.setup_kernel():
+            # The kernel's own stdout and stderr are not the notebook's output: nothing of them is kept.
+            with runner.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 for index, cell in enumerate(nb.cells):
                     if time.monotonic() > deadline:
                         incidents.append(f"stopped before cell {index}: the notebook used up its "
                                          f"{limits['notebook_seconds']} s")
                         break
                     if cell.cell_type == "code" and index not in skipped:
-                        client.timed_out = False
-                        client.execute_cell(cell, index)
+                        runner.timed_out = False
+                        runner.execute_cell(cell, index)
                         ran.add(index)
-                        if client.timed_out:
+                        if runner.timed_out:
                             cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error(
                                 "CellTimeoutError", f"this cell timed out: it ran longer than {timeout} s and was "
                                 "stopped (an infinite loop?)")]
                             incidents.append(f"cell {index} timed out")
                             skipped.add(index)
             break
-        except DeadKernelError:
+        except (DeadKernelError, KernelHung) as fault:
             skipped.add(index)
             ran.add(index)
-            nb.cells[index].outputs = [error("DeadKernelError", "the kernel died while running this cell (os._exit, "
-                                             "a crash or running out of memory); it was restarted for the next cells")]
-            incidents.append(f"kernel died in cell {index}")
+            if isinstance(fault, KernelHung):
+                why = (f"this cell ran longer than {timeout} s and the kernel stopped answering (an infinite loop "
+                       "in compiled code, or a replaced built-in?); it was restarted for the next cells")
+                name, incident = "CellTimeoutError", f"cell {index} timed out and hung the kernel"
+            else:
+                why = ("the kernel died while running this cell (os._exit, a crash or running out of memory); "
+                       "it was restarted for the next cells")
+                name, incident = "DeadKernelError", f"kernel died in cell {index}"
+            nb.cells[index].outputs = [error(name, why)]
+            incidents.append(incident)
     else:
         incidents.append(f"gave up after {MAX_RESTARTS} kernel restarts")
     faults = {}
@@ -123,12 +159,11 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
     return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()]
 
 
-def main(notebook_path: str, limits_path: str) -> int:
+def main(notebook_path: str, limits_path: str, workdir: str) -> int:
     path = Path(notebook_path)
     limits = json.loads(Path(limits_path).read_text())
-    write_kernelspec(path.parent, limits)
     nb = nbformat.read(str(path), as_version=4)
-    incidents = execute(nb, limits, path.parent)
+    incidents = execute(nb, limits, Path(workdir))
     nbformat.write(nb, str(path.parent / "executed.ipynb"))
     (path.parent / "incidents.json").write_text(json.dumps(incidents))
     return 0

@@ -1,16 +1,19 @@
-"""Re-verification: every passed test judged again where no student code runs.
+"""The grader's verdict on every grade cell, reached where no student code runs.
 
-In the grading kernel the hidden tests share a process with the student's code, which can patch NumPy, replace
-the grader object or return objects that compare equal to anything. `VerifyScores` runs right after the
-sandboxed execution (see nbgrader_config.py). It starts a fresh sandboxed worker (verify_worker.py) that runs
-only the student's code, then runs each grade cell's hidden tests again here, in the TA's own process, with
-the student's names (`conv2d`, `Conv2D`, ...) bound to `Remote` stand-ins that forward calls to the worker and
-bring back plain data (coursetools/wire.py). The hidden code comes from the cells nbgrader restored from the
-gradebook, so neither it nor the comparisons can be touched by the student. A cell that passed in the kernel
-but fails here gets a `VerificationFailed` error output, so nbgrader scores it 0: the lower score stands.
+The student's kernel runs the notebook without hidden tests (coursetools/sandbox.py), so neither the hidden
+tests' code nor the reference implementations ever exist where student code could read or patch them.
+`VerifyScores` runs right after that sandboxed execution (see nbgrader_config.py). It starts a fresh sandboxed
+worker (verify_worker.py) that runs only the student's code, then runs each grade cell's whole code, visible
+and hidden tests, here in the TA's own process, with the student's names (`conv2d`, `Conv2D`, ...) bound to
+`Remote` stand-ins that forward calls to the worker and bring back plain data (coursetools/wire.py), and the
+instructor's imports (`np`) bound to the TA's own modules. The tests come from the cells nbgrader restored
+from the gradebook, so the student can touch neither them nor the comparisons. Each grade cell's outputs
+become what its tests printed and raised here, so nbgrader scores the grader's verdict.
 """
 import ast
 import builtins
+import contextlib
+import io
 import os
 import select
 import shutil
@@ -18,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -25,12 +30,12 @@ import numpy as np
 from nbgrader.utils import determine_grade, is_grade, is_solution
 
 from . import loop_rule, wire
-from .notebook import hidden_code
-from .sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, read_status, sandbox_environment
-from .sandbox_runner import prlimit
+from .notebook import HIDDEN_MARKERS, hidden_code
+from .sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, prlimit, read_status, sandbox_environment
 
 WORKER_FILES = [Path(__file__).with_name("verify_worker.py"), Path(__file__).with_name("wire.py")]
 MAX_RESTARTS = 3
+GRADE_CELL = "<grade cell>"  # the file name the tests' code runs under here
 
 
 class WorkerFailed(Exception):
@@ -151,8 +156,9 @@ class Worker:
 class Session:
     """The grader's namespace (the setup cell's hidden code) with the student's names bound to one worker."""
 
-    def __init__(self, setup_code: str, program: list, limits: dict, sandboxed: bool):
+    def __init__(self, setup_code: str, program: list, limits: dict, sandboxed: bool, context: dict | None = None):
         self.program, self.limits, self.sandboxed = program, limits, sandboxed
+        self.context = context or {}  # {name: the instructor's statement that binds it}, run here on first use
         self.ns = {"__name__": "verifier"}
         exec(compile(setup_code, "<grader setup>", "exec"), self.ns)
         self.grader = self.ns["_grader"]
@@ -237,22 +243,46 @@ class Session:
                 and (m == "__call__" or not m.startswith("__"))]
 
     # ----- one grade cell -----
-    def run(self, code: str) -> str | None:
-        """Run a grade cell's hidden code here; None if it passes, else what failed."""
-        tree = ast.parse(code)
+    def bind(self, tree) -> None:
+        """Bind the names `tree` reads and does not set: from the instructor's context (run here, with what it
+        needs in turn), else as stand-ins for the student's names (MaxPool2D, conv2d, ...)."""
         stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-        for node in ast.walk(tree):  # names the hidden code reads from the student's notebook (MaxPool2D, ...)
-            if isinstance(node, ast.Name) and node.id not in self.ns and node.id not in stored \
-                    and not hasattr(builtins, node.id):
-                self.ns[node.id] = Remote(self, {"global": node.id})
+        for node in ast.walk(tree):
+            name = node.id if isinstance(node, ast.Name) else None
+            if not name or name in self.ns or name in stored or hasattr(builtins, name):
+                continue
+            if name in self.context:
+                statement = ast.Module([self.context[name]], type_ignores=[])
+                self.bind(statement)
+                exec(compile(statement, "<instructor's notebook>", "exec"), self.ns)
+            else:
+                self.ns[name] = Remote(self, {"global": name})
+
+    def run(self, code: str) -> "Verdict":
+        """Run a grade cell's whole code (visible and hidden tests) here, against the worker."""
+        tree = ast.parse(code)
+        self.bind(tree)
         self.deadline = time.monotonic() + self.limits["cell_timeout"]
+        printed = io.StringIO()
         try:
-            exec(compile(tree, "<hidden tests>", "exec"), self.ns)
+            with contextlib.redirect_stdout(printed):
+                exec(compile(tree, GRADE_CELL, "exec"), self.ns)
         except WorkerFailed as failure:
-            return f"the re-run of your code failed: {failure}"
+            return Verdict(printed.getvalue(), "VerificationFailed", f"the grader could not run your code: {failure}",
+                           None)
         except Exception as error:  # noqa: BLE001 (a failing test, whatever it raised)
-            return f"{type(error).__name__}: {error}"
-        return None
+            lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == GRADE_CELL]
+            return Verdict(printed.getvalue(), type(error).__name__, str(error), lines[-1] if lines else None)
+        return Verdict(printed.getvalue(), None, "", None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a grade cell's tests gave outside the student's process."""
+    printed: str          # what the tests printed
+    error: str | None     # the exception's name, None if the cell passed
+    message: str
+    line: int | None      # the cell's line that raised, if known
 
 
 def student_program(nb) -> list:
@@ -272,40 +302,82 @@ def passed(cell) -> bool:
     return bool(score)
 
 
-def failure_output(message: str) -> nbformat.NotebookNode:
-    evalue = (f"re-verification failed: this test passed in your notebook's kernel but fails when your functions "
-              f"are called again from outside it, so it scores 0. {message}")
-    return nbformat.v4.new_output("error", ename="VerificationFailed", evalue=evalue,
-                                  traceback=[f"VerificationFailed: {evalue}"])
+def instructor_context(source_nb) -> dict[str, ast.stmt]:
+    """{name: the statement that binds it} for the imports and assignments of the instructor's own notebook
+    (its cells that are neither tests nor solutions), the data and modules the visible tests use (`np`, an
+    example image): these run in the TA's process, so the tests' `np` is the TA's NumPy, never the student's.
+    Functions and classes are not taken: those the tests use are the student's program's."""
+    context = {}
+    for cell in source_nb.cells:
+        if cell.cell_type == "code" and not is_grade(cell) and not is_solution(cell):
+            for statement in loop_rule.parse([cell.source]):
+                if isinstance(statement, (ast.Import, ast.ImportFrom)) and not getattr(statement, "level", 0):
+                    context.update({a.asname or a.name.split(".")[0]: statement for a in statement.names})
+                elif isinstance(statement, ast.Assign):
+                    context.update({n.id: statement for t in statement.targets for n in ast.walk(t)
+                                    if isinstance(n, ast.Name)})
+    return context
+
+
+def hidden_lines(source: str) -> set[int]:
+    """The line numbers (from 1) of a cell's hidden-test regions."""
+    begin, end = HIDDEN_MARKERS
+    lines, inside = set(), False
+    for number, line in enumerate(source.splitlines(), 1):
+        inside = (inside or begin in line) and end not in line
+        if inside:
+            lines.add(number)
+    return lines
+
+
+def verdict_outputs(verdict: Verdict, output_chars: int) -> list:
+    """The grade cell's outputs: what its tests printed, then the failure, if any."""
+    outputs = []
+    if verdict.printed:
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=verdict.printed[:output_chars]))
+    if verdict.error:
+        message = verdict.message[:output_chars]
+        outputs.append(nbformat.v4.new_output("error", ename=verdict.error, evalue=message,
+                                              traceback=[f"{verdict.error}: {message}"]))
+    return outputs
 
 
 class VerifyScores(SandboxedExecute):
-    """Autograde step after SandboxedExecute: re-judge the passed grade cells outside the student's process.
+    """Autograde step after SandboxedExecute: judge every grade cell outside the student's process.
 
+    The kernel ran the notebook without its hidden tests; here each grade cell's whole code, visible and hidden
+    tests, runs in the TA's process against the sandboxed worker, and its outputs replace the kernel's, so
+    nbgrader scores what the grader saw. A visible test that passed in the kernel but fails here (the student's
+    code behaved differently, or patched the kernel) is named in the status line as "re-verification failed".
     Shares SandboxedExecute's limits (c.SandboxedExecute.* applies here too)."""
 
     def preprocess(self, nb, resources):
         student = resources.get("nbgrader", {}).get("student", "unknown")
         code_cells = [c for c in nb.cells if c.cell_type == "code" and is_grade(c)]
         setup = "\n".join(hidden_code(c.source) for c in code_cells if not c.metadata.nbgrader.get("points"))
-        to_check = [c for c in code_cells if c.metadata.nbgrader.get("points") and passed(c) and hidden_code(c.source)]
-        if not setup or not to_check:
+        to_judge = [c for c in code_cells if c.metadata.nbgrader.get("points")]
+        if not setup or not to_judge:
             return nb, resources
-        session = Session(setup, student_program(nb), self.limits(), self.bubblewrap and bubblewrap_works())
-        lowered = []
+        names = resources.get("nbgrader", {})  # the instructor's notebook, in nbgrader's layout of the course
+        source = Path.cwd() / "source" / names.get("assignment", "") / f"{names.get('notebook', '')}.ipynb"
+        context = instructor_context(nbformat.read(str(source), as_version=4)) if source.is_file() else {}
+        session = Session(setup, student_program(nb), self.limits(), self.bubblewrap and bubblewrap_works(), context)
+        differ = []
         try:
-            for cell in to_check:
-                message = session.run(hidden_code(cell.source))
-                if message:
-                    cell.outputs.append(failure_output(message))
-                    lowered.append(cell.metadata.nbgrader["grade_id"])
+            for cell in to_judge:
+                passed_in_kernel = passed(cell)
+                verdict = session.run(cell.source)
+                cell.outputs = verdict_outputs(verdict, self.output_chars)
+                if passed_in_kernel and verdict.error and verdict.line not in hidden_lines(cell.source):
+                    differ.append(cell.metadata.nbgrader["grade_id"])
         finally:
             session.stop()
-        if lowered:
-            self.add_incident(student, f"re-verification failed: {', '.join(lowered)}")
+        faults = list(getattr(session, "load_faults", []))
+        if differ or faults:
+            self.add_incidents(student, faults + ([f"re-verification failed: {', '.join(differ)}"] if differ else []))
         return nb, resources
 
-    def add_incident(self, student: str, incident: str) -> None:
+    def add_incidents(self, student: str, incidents: list[str]) -> None:
         status = read_status(Path.cwd(), student)  # nbgrader runs converters in the course root
-        status["incidents"].append(incident)
+        status["incidents"] += incidents
         self.write_status(student, status)
