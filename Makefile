@@ -67,9 +67,11 @@ benchmark: install system
 	$(BIN)/python benchmarks/sandbox_cost.py
 	$(BIN)/python benchmarks/class_grading.py
 
-## lab: JupyterLab with nbgrader's extensions for this course on http://127.0.0.1:$(LAB_PORT)
+## lab: JupyterLab with nbgrader's extensions for this course on http://127.0.0.1:$(LAB_PORT), the Formgrader's
+## submission pages under the course's Content-Security-Policy (coursetools/csp.py)
 lab: install
-	jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.root_dir=. --no-browser $(ROOT_FLAG)
+	PYTHONPATH=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.root_dir=. \
+	  --ServerApp.jpserver_extensions=coursetools.csp=True --no-browser $(ROOT_FLAG)
 
 ## clean-class: remove student data and the gradebook made by the demo
 clean-class:

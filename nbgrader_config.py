@@ -11,8 +11,10 @@ from sqlalchemy.exc import SAWarning
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from coursetools import patient_sqlite  # noqa: E402 (the course root is on the path now)
+from coursetools.csp import FeedbackExporter  # noqa: E402
 from coursetools.feedback import HideHiddenTests  # noqa: E402
 from coursetools.graded import MarkGraded  # noqa: E402
+from coursetools.inert import InertOutputs, sanitised_markdown  # noqa: E402
 from coursetools.sandbox import SandboxedExecute  # noqa: E402
 from coursetools.verify import VerifyScores  # noqa: E402
 
@@ -37,11 +39,25 @@ c.Execute.timeout = 60          # nbgrader validate
 c.SandboxedExecute.cell_timeout = 60  # autograde
 
 # Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
-# (coursetools/sandbox.py), then judges every passed test again outside the student's process
-# (coursetools/verify.py); the other steps are nbgrader's defaults, and the last marks the submission graded
-# (coursetools/graded.py: make grade's progress bar and retries read it).
-c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, MarkGraded]
+# (coursetools/sandbox.py) and without the hidden tests, then judges every grade cell outside the student's process
+# (coursetools/verify.py), then keeps of its outputs only plain text and checked PNG/JPEG/GIF images, capped
+# (coursetools/inert.py: nothing a submission prints can run in a TA's browser); the other steps are nbgrader's
+# defaults, and the last marks the submission graded (coursetools/graded.py: make grade's progress bar and
+# retries read it).
+c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, InertOutputs, IgnorePattern,
+                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata, MarkGraded]
+
+# Every page that shows a submission (the Formgrader builds its HTMLExporter from this file; generate_feedback
+# too) is rendered sanitised. sanitize_html is nbconvert's own sanitiser, maintained with nbconvert (bleach
+# under it), for outputs; nbgrader's formgrade and feedback templates render markdown without it, so their
+# markdown filter is bleach with an allow-list for what markdown makes (coursetools/inert.py), and the
+# headings' anchor links go (their ids are removed). coursetools/csp.py adds a Content-Security-Policy to
+# the feedback files here and to the Formgrader's pages in `make lab`.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"strip_files_prefix": sanitised_markdown}
+c.HTMLExporter.exclude_anchor_links = True
+c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # Instructor-only files never reach release/: nbgrader copies every other file in source/cnn/ to students.
 c.CourseDirectory.ignore = [

@@ -18,6 +18,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from . import graded, intake, parallel
 from .assignment import ASSIGNMENT, NOTEBOOK
 from .commands import gradebook_url, nbgrader
+from .safe_text import plain, rewrite_csv
 from .sandbox import STATUS_DIR, read_status
 
 INTAKE_REPORT = Path(".grading") / "intake.json"  # what the intake found, one entry per student
@@ -62,9 +63,13 @@ def autograde(course_dir: Path, jobs: int | None = None, scheduler: str | None =
 
 
 def finish(course_dir: Path) -> bool:
-    """Feedback for everyone and grades.csv, after autograde and any manual grading; False if either failed."""
+    """Feedback for everyone and grades.csv, after autograde and any manual grading; False if either failed.
+
+    grades.csv is rewritten formula-safe (coursetools/safe_text.py): it is opened in spreadsheets."""
     feedback = nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force", check=False)
     export = nbgrader(course_dir, "export", check=False)
+    if export.returncode == 0:
+        rewrite_csv(Path(course_dir) / "grades.csv")
     return feedback.returncode == export.returncode == 0
 
 
@@ -87,12 +92,14 @@ def statuses(course_dir: Path, intakes) -> list[Status]:
 
 
 def format_statuses(rows) -> str:
+    """The status table; every name and note goes through `plain`, since a submission chooses some of their
+    text (error messages, file names) and a terminal obeys escape sequences in it."""
     width = max([len("student")] + [len(r.student) for r in rows])
     lines = [f"{'student':<{width}} {'score':>9}  {'intake':<10} {'sandbox':<10} what happened"]
     for r in rows:
         score = f"{r.score:g}/{r.max_score:g}" if r.graded else "NOT GRADED"
-        notes = "; ".join(filter(None, [r.reason, *r.incidents])) or "-"
-        lines.append(f"{r.student:<{width}} {score:>9}  {r.intake:<10} {r.sandbox:<10} {notes}")
+        notes = "; ".join(plain(note) for note in filter(None, [r.reason, *r.incidents])) or "-"
+        lines.append(f"{plain(r.student):<{width}} {score:>9}  {r.intake:<10} {r.sandbox:<10} {notes}")
     unsandboxed = [r.student for r in rows if r.sandbox == "none"]
     if unsandboxed:
         lines.append(f"!!! {len(unsandboxed)} submission(s) ran WITHOUT the bubblewrap sandbox (see the log above)")

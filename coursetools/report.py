@@ -8,9 +8,9 @@ Writes to report/ in the course folder:
 - scores.png      a histogram of the students' total scores;
 - flagged.csv     submissions the grading flagged: not graded, unreadable or repaired, timed out, crashed,
                   re-verification failed (tampering), late.
-and prints the per-cell table and the flagged list.
+and prints the per-cell table and the flagged list. Every CSV is written formula-safe (coursetools/safe_text.py):
+the flags quote text a submission chose.
 """
-import csv
 import json
 import shutil
 import sys
@@ -26,6 +26,7 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from .assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
 from .commands import gradebook_url, nbgrader  # noqa: E402
 from .grade import INTAKE_REPORT  # noqa: E402
+from .safe_text import rewrite_csv, write_csv  # noqa: E402 (every CSV here is formula-safe)
 from .sandbox import read_status  # noqa: E402
 
 REPORT = "report"
@@ -96,13 +97,6 @@ def histogram(totals: list[float], most: float, path: Path) -> list[int]:
     return [int(count) for count in counts]
 
 
-def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def write(course_dir: Path) -> Path:
     """Write the report folder; returns it."""
     course_dir = Path(course_dir)
@@ -110,6 +104,7 @@ def write(course_dir: Path) -> Path:
     folder.mkdir(exist_ok=True)
     nbgrader(course_dir, "export")
     shutil.copy(course_dir / "grades.csv", folder / "grades.csv")
+    rewrite_csv(folder / "grades.csv")
     cells, maxima, late = class_scores(course_dir)
     write_csv(folder / "cells.csv", cell_table(cells, maxima), ["grade_cell", "points", "mean", "lost_points"])
     write_csv(folder / "flagged.csv", flags(course_dir, late), ["student", "flags"])

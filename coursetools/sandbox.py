@@ -14,7 +14,6 @@ says so loudly in its log and in the submission's status file.
 """
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,14 +26,14 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
 from .notebook import without_hidden_tests
+from .safe_text import STATUS_CHARS, plain
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 SANDBOX_UIDS = 200_000  # first user id of sandboxes run for root (see sandbox_uid)
 STATUS_DIR = Path(".grading") / "status"  # relative to the course root, where nbgrader runs converters
 HIDDEN_NOTE = "# (hidden tests: run by the grader outside this kernel)"
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # an executed notebook bigger than this is not read (outputs are capped far below)
-MAX_INCIDENTS, INCIDENT_CHARS = 50, 300
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]|\x1b\[[0-9;]*[A-Za-z]")
+MAX_INCIDENTS = 50
 
 
 @cache
@@ -128,17 +127,12 @@ def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
     return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
 
 
-def one_line(text, limit: int = INCIDENT_CHARS) -> str:
-    """Text that came from a submission, safe for a terminal table: no control characters, at most `limit`."""
-    return CONTROL_CHARACTERS.sub(" ", str(text))[:limit]
-
-
 def returned_incidents(path: Path) -> list[str]:
     """The runner's incidents.json as at most MAX_INCIDENTS clean lines (ValueError if it is not a list)."""
-    incidents = json.loads(path.read_text()[:MAX_INCIDENTS * INCIDENT_CHARS * 2])
+    incidents = json.loads(path.read_text()[:MAX_INCIDENTS * STATUS_CHARS * 2])
     if not isinstance(incidents, list):
         raise ValueError("incidents.json is not a list")
-    return [one_line(item) for item in incidents[:MAX_INCIDENTS]]
+    return [plain(item) for item in incidents[:MAX_INCIDENTS]]
 
 
 def returned_notebook(path: Path, sent) -> nbformat.NotebookNode:
@@ -243,7 +237,7 @@ class SandboxedExecute(Preprocessor):
                     returned_incidents(control / "incidents.json"))
         except (OSError, ValueError, nbformat.ValidationError) as problem:
             self.log.error("sandbox runner failed (%s): %s", problem, finished.stderr[-2000:])
-            return None, [one_line(f"the grading runner failed: {problem}")]
+            return None, [plain(f"the grading runner failed: {problem}")]
 
     @staticmethod
     def write_status(student: str, status: dict) -> None:

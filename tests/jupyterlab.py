@@ -50,9 +50,11 @@ def jupyterlab(root: Path, workdir: Path):
         [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-         "--LabApp.expose_app_in_browser=True"],  # tests wait on the kernel through window.jupyterapp
+         "--LabApp.expose_app_in_browser=True",  # tests wait on the kernel through window.jupyterapp
+         "--ServerApp.jpserver_extensions=coursetools.csp=True"],  # as `make lab`: the Formgrader's CSP
         cwd=root, stdout=log, stderr=subprocess.STDOUT,
-        env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", JUPYTER_CONFIG_DIR=str(workdir / "config")))
+        env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", JUPYTER_CONFIG_DIR=str(workdir / "config"),
+                 PYTHONPATH=str(root)))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
