@@ -4,8 +4,10 @@
 repairs: a single notebook under another name is graded as cnn.ipynb; nbformat 3 is converted to 4;
 nbgrader metadata that nbgrader's own validator rejects is replaced by the release's for that cell (or
 removed from cells the release does not know; autograde restores test cells anyway). A submission that
-cannot be read at all (missing, empty, not JSON, not a notebook) is replaced by the release notebook
-with a note at the top, so it still gets a gradebook row (zero) and feedback that says what happened.
+cannot be read at all (missing, empty, not JSON, not a notebook, larger than MAX_BYTES, more than MAX_CELLS
+cells, nested deeper than MAX_DEPTH) is replaced by the release notebook with a note at the top, so it still
+gets a gradebook row (zero) and feedback that says what happened. Nothing a submission holds can stop the
+intake of the others.
 """
 import json
 import shutil
@@ -17,6 +19,10 @@ from nbgrader.nbgraderformat import MetadataValidator
 
 from . import notebook
 from .assignment import ASSIGNMENT, NOTEBOOK, release_notebook
+
+MAX_BYTES = 50 * 2**20  # the release is 65 KB; a notebook with all its figures drawn is a few MB
+MAX_CELLS = 5_000       # the release has about 90
+MAX_DEPTH = 64          # levels of JSON lists and objects (a notebook needs about 8; widget state a few more)
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,30 @@ def find_notebook(folder: Path) -> tuple[Path, list[str]]:
     raise Unreadable(f"no {expected.name} in the submission{found}")
 
 
+def json_depth(value) -> int:
+    """How deeply lists and objects nest in `value`, walked without recursion (and only to past MAX_DEPTH)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo and deepest <= MAX_DEPTH:
+        item, level = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            todo += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def cell_count(data: dict) -> int:
+    """The cells of an nbformat 4 notebook, or of all the worksheets of an nbformat 3 one."""
+    worksheets = data.get("worksheets")
+    sheets = [w for w in worksheets if isinstance(w, dict)] if isinstance(worksheets, list) else []
+    lists = [data.get("cells")] + [w.get("cells") for w in sheets]
+    return sum(len(cells) for cells in lists if isinstance(cells, list))
+
+
 def parse(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     """The notebook in `path` as nbformat 4, and the repairs that took."""
+    if path.stat().st_size > MAX_BYTES:
+        raise Unreadable(f"{path.name} has {path.stat().st_size / 2**20:.0f} MB, more than a notebook may have "
+                         f"({MAX_BYTES // 2**20} MB)")
     text = path.read_bytes().decode("utf-8", errors="replace")
     if not text.strip():
         raise Unreadable(f"{path.name} is an empty file")
@@ -57,8 +85,14 @@ def parse(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         data = json.loads(text)
     except ValueError as problem:
         raise Unreadable(f"{path.name} is not valid JSON ({problem})") from None
+    except RecursionError:
+        raise Unreadable(f"{path.name} is JSON nested too deeply to be a notebook") from None
+    if json_depth(data) > MAX_DEPTH:
+        raise Unreadable(f"{path.name} is JSON nested more than {MAX_DEPTH} levels deep: not a notebook")
     if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
         raise Unreadable(f"{path.name} is JSON but not a notebook")
+    if cell_count(data) > MAX_CELLS:
+        raise Unreadable(f"{path.name} has {cell_count(data)} cells, more than a notebook may have ({MAX_CELLS})")
     try:
         nb = nbformat.reads(text, as_version=4)
         reshaped = reshape_cells(nb)
@@ -123,9 +157,12 @@ def read_submission(folder: Path, release) -> tuple[nbformat.NotebookNode, Intak
     try:
         path, found = find_notebook(folder)
         nb, converted = parse(path)
+        repairs = found + converted + repair_metadata(nb, release)
     except Unreadable as problem:
         return as_release(release, student, "unreadable", str(problem))
-    repairs = found + converted + repair_metadata(nb, release)
+    except Exception as problem:  # noqa: BLE001 (MemoryError, an unreadable file, ...: never the whole batch)
+        return as_release(release, student, "unreadable",
+                          f"{NOTEBOOK}.ipynb could not be read ({type(problem).__name__})")
     if repairs:
         nb.cells.insert(0, grading_note("; ".join(repairs) + "."))
     return nb, Intake(student, "repaired" if repairs else "ok", "; ".join(repairs))

@@ -25,6 +25,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
+from .commands import die_with_parent
 from .notebook import without_hidden_tests
 from .safe_text import STATUS_CHARS, plain
 
@@ -122,8 +123,10 @@ def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
     jupyter_client writes the connection file readable by its owner only; when the kernel runs as a user of
     its own, the file (in a folder only the sandbox's user and the TA can reach) is opened up to it first."""
     environment = [f"{name}={value}" for name, value in sandbox_environment(workdir).items()]
-    kernel = (bubblewrap(workdir) if sandboxed else []) + ["env", "-i", *environment] + prlimit(limits) + [
-        sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.hist_file=:memory:"]
+    # -P: the kernel's folder is not put on sys.path first, so a planted ipykernel_launcher.py is not run.
+    kernel = (bubblewrap(workdir) if sandboxed else die_with_parent()) + ["env", "-i", *environment] + \
+        prlimit(limits) + [sys.executable, "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                           "--HistoryManager.hist_file=:memory:"]
     return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
 
 
@@ -225,8 +228,10 @@ class SandboxedExecute(Preprocessor):
         environment = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "HOME": str(control),
                        "JUPYTER_PATH": str(control), "JUPYTER_CONFIG_DIR": str(control / ".jupyter"),
                        "JUPYTER_RUNTIME_DIR": str(work / ".runtime")}
-        command = [sys.executable, str(RUNNER), str(control / "notebook.ipynb"), str(control / "limits.json"),
-                   str(work)]
+        # The runner dies with this process (a killed grading worker takes it along), the kernel with the runner
+        # (bubblewrap's --die-with-parent).
+        command = die_with_parent() + [sys.executable, str(RUNNER), str(control / "notebook.ipynb"),
+                                       str(control / "limits.json"), str(work)]
         try:
             finished = subprocess.run(command, cwd=control, env=environment, capture_output=True, text=True,
                                       timeout=self.wall_seconds)

@@ -139,8 +139,9 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             skipped.add(index)
             ran.add(index)
             if isinstance(fault, KernelHung):
-                why = (f"this cell ran longer than {timeout} s and the kernel stopped answering (an infinite loop "
-                       "in compiled code, or a replaced built-in?); it was restarted for the next cells")
+                why = (f"this cell timed out and hung the kernel: it ran longer than {timeout} s and the kernel "
+                       "stopped answering (signals ignored, or a replaced built-in?); it was restarted for the next "
+                       "cells")
                 name, incident = "CellTimeoutError", f"cell {index} timed out and hung the kernel"
             else:
                 why = ("the kernel died while running this cell (os._exit, a crash or running out of memory); "

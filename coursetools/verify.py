@@ -14,14 +14,13 @@ import ast
 import builtins
 import contextlib
 import io
-import os
-import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,36 +29,33 @@ import numpy as np
 from nbgrader.utils import determine_grade, is_grade, is_solution
 
 from . import loop_rule, wire
+from .references import References, refused
 from .notebook import HIDDEN_MARKERS, hidden_code
 from .sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, prlimit, read_status, sandbox_environment
 
 WORKER_FILES = [Path(__file__).with_name("verify_worker.py"), Path(__file__).with_name("wire.py")]
 MAX_RESTARTS = 3
+MAX_LOAD_FAULTS = 5    # cells that may stop the worker while it loads the program, each left out on the next start
+LOAD_GRACE = 5         # seconds past a statement's own time limit before a loading worker is taken for hung
+WORKER_MARGIN = 0.5    # seconds of a cell's time kept for the worker to reply after its own time limit
 GRADE_CELL = "<grade cell>"  # the file name the tests' code runs under here
+KERNEL_FAULTS = {"CellTimeoutError", "DeadKernelError"}  # the errors sandbox_runner.py gives a cell it stopped
 
 
 class WorkerFailed(Exception):
     """The worker stopped answering: it timed out, died or sent something that is not data."""
 
 
-class DeadlineReader:
-    """A pipe reader whose reads give up at `deadline` (time.monotonic()) with TimeoutError."""
+class LoadFault(WorkerFailed):
+    """The worker died or hung while it ran statement `where` ([cell, statement] of the program) of the program."""
 
-    def __init__(self, fd: int):
-        self.fd, self.deadline = fd, None
+    def __init__(self, message: str, where, hung: bool):
+        super().__init__(message)
+        self.where, self.hung = where, hung
 
-    def read(self, size: int) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            left = self.deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                raise TimeoutError
-            chunk = os.read(self.fd, min(remaining, 2**20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+
+class NeverReturns(AssertionError):
+    """The part under test, run in the student's program as submitted, calls itself or another part without end."""
 
 
 class Remote:
@@ -70,7 +66,7 @@ class Remote:
         object.__setattr__(self, "_target", target)
 
     def __getattr__(self, name):
-        if name.startswith("__"):  # NumPy and friends probe for protocols: the answer is no
+        if name.startswith("__") and name != "__name__":  # NumPy and friends probe for protocols: the answer is no
             raise AttributeError(name)
         return self._session.ask("getattr", self._target, name=name)
 
@@ -108,8 +104,13 @@ class StudentNames(dict):
 class Worker:
     """One sandboxed verify_worker.py process that has run the student's program."""
 
-    def __init__(self, program: list, limits: dict, sandboxed: bool, callback):
-        self.callback, self.arrays = callback, {}
+    def __init__(self, program: list, limits: dict, sandboxed: bool, callback, skip=(), left_out=None):
+        """Start the worker and load `program`, leaving out the statements `skip` ([cell, number]) and the cells
+        `left_out` ({"cell": why})."""
+        # Arrays the worker sent, by its id, while this side holds them (the worker keeps every one alive).
+        self.callback, self.arrays = callback, weakref.WeakValueDictionary()
+        self.loading = self.doing = self.loaded = None  # the statement it loads; what it does; its load report
+        self.hung = False
         self.folder = tempfile.TemporaryDirectory(prefix="cnn-verify-")
         workdir = Path(self.folder.name)
         for file in WORKER_FILES:
@@ -118,25 +119,43 @@ class Worker:
         self.process = subprocess.Popen((bubblewrap(workdir) if sandboxed else []) + command, cwd=workdir,
                                         env=sandbox_environment(workdir), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.replies = DeadlineReader(self.process.stdout.fileno())
-        self.request({"cells": program, "statement_seconds": limits["cell_timeout"]},
-                     time.monotonic() + limits["notebook_seconds"])
+        self.replies = wire.DeadlineReader(self.process.stdout.fileno())
+        self.step_seconds = limits["cell_timeout"] + LOAD_GRACE
+        try:
+            self.loaded = self.request({"cells": program, "statement_seconds": limits["cell_timeout"],
+                                        "skip": list(skip), "left_out": left_out or {}},
+                                       time.monotonic() + limits["notebook_seconds"])
+        except WorkerFailed as failure:
+            self.close()
+            raise LoadFault(str(failure), self.loading, self.hung) from None
+        self.loading = None
 
     def request(self, message: dict, deadline: float, reference=None, dereference=None):
-        """Send `message`, answer the worker's questions for reference results, return its reply."""
-        self.replies.deadline = deadline
+        """Send `message`, answer the worker's questions for reference results, return its reply.
+
+        While it loads the program, the worker names each statement before it runs it: each gets its own time
+        limit (and a worker that dies is known to have died in it)."""
+        self.replies.deadline, self.doing = deadline, None
         try:
             wire.send(self.process.stdin, message, reference)
             while True:
                 reply = wire.receive(self.replies, dereference, self.arrays)
-                if not isinstance(reply, dict) or "callback" not in reply:
+                note = next(iter(reply), None) if isinstance(reply, dict) and len(reply) == 1 else None
+                if note == "callback":
+                    wire.send(self.process.stdin, self.callback(reply["callback"]))
+                elif note == "loading" and self.loaded is None:
+                    self.loading = [int(number) for number in reply["loading"][:2]]
+                    self.replies.deadline = min(deadline, time.monotonic() + self.step_seconds)
+                elif note == "doing":
+                    self.doing = str(reply["doing"])[:200]
+                else:
                     break
-                wire.send(self.process.stdin, self.callback(reply["callback"]))
         except TimeoutError:
-            raise WorkerFailed("it did not answer in time (an infinite loop?)") from None
+            self.hung = True
+            raise WorkerFailed(f"it did not answer in time (an infinite loop?){self.while_doing()}") from None
         except (EOFError, BrokenPipeError):
             raise WorkerFailed("the student's code stopped the process (os._exit, a crash or running out of "
-                               "memory)") from None
+                               f"memory){self.while_doing()}") from None
         except (ValueError, KeyError, TypeError, OSError) as problem:
             raise WorkerFailed(f"it sent something that is not data ({problem})") from None
         if not isinstance(reply, dict) or not ({"ok", "error"} & reply.keys()):
@@ -144,6 +163,9 @@ class Worker:
         if "error" in reply:
             raise wire.rebuilt(reply["error"])
         return reply["ok"]
+
+    def while_doing(self) -> str:
+        return f" while {self.doing}" if self.doing else ""
 
     def close(self) -> None:
         self.process.kill()
@@ -156,6 +178,13 @@ class Worker:
 class Session:
     """The grader's namespace (the setup cell's hidden code) with the student's names bound to one worker."""
 
+    # Rebound when they change, never changed in place, so that these defaults stay empty for every session:
+    load_faults: tuple[str, ...] = ()  # one line per cell that stopped or hung the worker while it loaded
+    left_out: tuple = ()               # (cell, why) for each of those cells, which the worker no longer runs
+    skip: tuple = ()                   # statements ([cell, number]) that ran out of time: not run again
+    stand_ins: frozenset = frozenset()  # the parts the worker may ask the references of, in this test
+    references: References | None = None
+
     def __init__(self, setup_code: str, program: list, limits: dict, sandboxed: bool, context: dict | None = None):
         self.program, self.limits, self.sandboxed = program, limits, sandboxed
         self.context = context or {}  # {name: the instructor's statement that binds it}, run here on first use
@@ -164,23 +193,51 @@ class Session:
         self.grader = self.ns["_grader"]
         self.grader.ns = StudentNames(self)
         self.grader.grade_alone = self.grade_alone
-        sources = [source for source, _ in program]
         self.grader.check_loops = lambda part: loop_rule.check(
-            sources, part, self.grader.LIBRARY_NAMES, self.grader.LIBRARY_MODULES, set(self.grader.references) - {part})
+            program, part, self.grader.LIBRARY_NAMES, self.grader.LIBRARY_MODULES, set(self.grader.references) - {part})
         self.worker, self.restarts, self.deadline = None, 0, 0.0
 
     # ----- the worker -----
     def start(self) -> None:
-        if self.worker is None:
+        """Start a worker if none runs. A cell that ends or hangs it while it loads is left out of the program
+        from then on, as the kernel leaves out a cell that killed it, and named in `load_faults`; statements
+        that ran out of time are not run again either. The time it takes does not count against the cell."""
+        if self.worker is not None:
+            return
+        began = time.monotonic()
+        while self.worker is None:
             if self.restarts > MAX_RESTARTS:
                 raise WorkerFailed(f"the student's code was restarted {MAX_RESTARTS} times already")
-            self.restarts += 1
-            self.worker = Worker(self.program, self.limits, self.sandboxed, self.answer_callback)
+            try:
+                self.worker = Worker(self.program, self.limits, self.sandboxed, self.answer_callback, self.skip,
+                                     {str(cell): why for cell, why in self.left_out})
+            except LoadFault as fault:
+                if fault.where is None or len(self.left_out) >= MAX_LOAD_FAULTS:
+                    self.restarts += 1
+                    raise
+                why = ("hung the re-verification worker while loading (a loop that outlasts the time limit?)"
+                       if fault.hung else "stopped the re-verification worker while loading (os._exit?)")
+                self.left_out += ((fault.where[0], why),)
+                self.load_faults += (f"{self.cell_name(fault.where[0])} {why}: graded without that cell",)
+        self.restarts += 1
+        self.deadline += time.monotonic() - began
+        loaded = self.worker.loaded if isinstance(self.worker.loaded, dict) else {}
+        self.skip += tuple(statement for statement in loaded.get("timed_out", []) if statement not in self.skip)
+
+    def cell_name(self, index: int) -> str:
+        """The program's cell `index` as the TA and the student know it: its number in the notebook, if the
+        program has it (a third item), and what it defines."""
+        entry = self.program[index]
+        names = [s.name for s in loop_rule.parse([entry[0]]) if isinstance(s, (ast.FunctionDef, ast.ClassDef))]
+        defining = f" (defining {', '.join(names)})" if names else ""
+        return (f"cell {entry[2]}" if len(entry) > 2 else "a cell") + defining
 
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
+        if self.references is not None:
+            self.references.stop()
 
     def request(self, message: dict):
         self.start()
@@ -199,11 +256,15 @@ class Session:
 
     # ----- what Remote asks -----
     def ask(self, op: str, target: dict, **fields):
-        message = {"op": op, **{k: v for k, v in target.items() if k != "worker"}, **fields}
+        """A request about `target`; the worker's own time limit for it ends just before the cell's."""
+        seconds = max(self.deadline - time.monotonic() - WORKER_MARGIN, 0)
+        message = {"op": op, **{k: v for k, v in target.items() if k != "worker"}, **fields, "seconds": seconds}
         return self.request(message)
 
     def call(self, target: dict, args, kwargs):
         reply = self.ask("call", target, args=list(args), kwargs=dict(kwargs))
+        if reply["as_submitted"]:
+            raise NeverReturns(str(reply["as_submitted"]))
         for mine, theirs in zip(args, reply["args"], strict=True):
             # What the student's function did to its inputs happens to ours, so in-place edits are caught.
             if isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray) and mine.shape == theirs.shape:
@@ -214,25 +275,22 @@ class Session:
                 return args[index]  # it returned its input (or a view of all of it): the same object here
         return result
 
-    def answer_callback(self, question: dict) -> dict:
-        """A reference result for a stand-in in the worker: the other parts, while one part is graded."""
-        try:
-            reference = self.grader.references[question["name"]]
-            args, kwargs = question["args"], question["kwargs"]
-            if question["kind"] == "call":
-                return {"ok": reference(*args, **kwargs)}
-            if question["kind"] == "new":
-                return {"ok": vars(reference(*args, **kwargs))}
-            obj = reference.__new__(reference)
-            obj.__dict__.update(question["state"])
-            result = getattr(obj, question["method"])(*args, **kwargs)
-            return {"ok": [vars(obj), result]}
-        except Exception as error:  # noqa: BLE001 (bad arguments from student code: its problem, reported back)
-            return {"error": wire.described(error)}
+    def answer_callback(self, question) -> dict:
+        """A reference result for a stand-in in the worker, computed under the student's limits (References).
+
+        Only the parts that are stand-ins in this test are answered: student code can write the worker's
+        questions itself, and must not get the reference of the part it is graded on."""
+        name = question.get("name") if isinstance(question, dict) else None
+        if not isinstance(name, str) or name not in self.stand_ins:
+            return refused(f"{name!r} is not one of the other parts while a part is graded on its own")
+        if self.references is None:
+            self.references = References(self.grader.references, self.limits)
+        return self.references.answer(question, self.deadline - 2 * WORKER_MARGIN)
 
     def grade_alone(self, part: str) -> None:
         """The worker swaps every graded name but `part` for a stand-in that asks us for the reference."""
         stand_ins = {name: self.methods(ref) for name, ref in self.grader.references.items() if name != part}
+        self.stand_ins = frozenset(stand_ins)
         self.request({"op": "test", "part": part, "stand_ins": stand_ins})
 
     @staticmethod
@@ -252,16 +310,20 @@ class Session:
             if not name or name in self.ns or name in stored or hasattr(builtins, name):
                 continue
             if name in self.context:
-                statement = ast.Module([self.context[name]], type_ignores=[])
+                statement = ast.Module([self.context.pop(name)], type_ignores=[])  # popped: no cycles
                 self.bind(statement)
-                exec(compile(statement, "<instructor's notebook>", "exec"), self.ns)
-            else:
-                self.ns[name] = Remote(self, {"global": name})
+                try:
+                    exec(compile(statement, "<instructor's notebook>", "exec"), self.ns)
+                    continue
+                except Exception:  # noqa: BLE001 (the instructor's statement needs what is not here)
+                    pass
+            self.ns[name] = Remote(self, {"global": name})
 
     def run(self, code: str) -> "Verdict":
         """Run a grade cell's whole code (visible and hidden tests) here, against the worker."""
         tree = ast.parse(code)
         self.bind(tree)
+        self.restarts = 0  # each cell may restart a worker that its calls killed, up to MAX_RESTARTS times
         self.deadline = time.monotonic() + self.limits["cell_timeout"]
         printed = io.StringIO()
         try:
@@ -312,10 +374,11 @@ def instructor_context(source_nb) -> dict[str, ast.stmt]:
         if cell.cell_type == "code" and not is_grade(cell) and not is_solution(cell):
             for statement in loop_rule.parse([cell.source]):
                 if isinstance(statement, (ast.Import, ast.ImportFrom)) and not getattr(statement, "level", 0):
-                    context.update({a.asname or a.name.split(".")[0]: statement for a in statement.names})
-                elif isinstance(statement, ast.Assign):
-                    context.update({n.id: statement for t in statement.targets for n in ast.walk(t)
-                                    if isinstance(n, ast.Name)})
+                    for alias in statement.names:
+                        context.setdefault(alias.asname or alias.name.split(".")[0], statement)
+                elif isinstance(statement, ast.Assign):  # the first binding: later ones may update it in place
+                    for name in (n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)):
+                        context.setdefault(name, statement)
     return context
 
 
@@ -367,7 +430,9 @@ class VerifyScores(SandboxedExecute):
             for cell in to_judge:
                 passed_in_kernel = passed(cell)
                 verdict = session.run(cell.source)
-                cell.outputs = verdict_outputs(verdict, self.output_chars)
+                # What stopped the kernel in this cell (a timeout, a crash) stays beside a failing verdict.
+                faults = [o for o in cell.outputs if o.output_type == "error" and o.ename in KERNEL_FAULTS]
+                cell.outputs = (faults if verdict.error else []) + verdict_outputs(verdict, self.output_chars)
                 if passed_in_kernel and verdict.error and verdict.line not in hidden_lines(cell.source):
                     differ.append(cell.metadata.nbgrader["grade_id"])
         finally:

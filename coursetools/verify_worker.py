@@ -4,28 +4,71 @@
 
 The first message is the student's program: notebook cells, each run statement by statement (a failing
 statement does not stop the rest; release cells the student did not change contribute only their
-definitions). Then it answers requests: look up a global, call, get or set an attribute, index, isinstance.
-Objects that are not plain data stay here and travel as references. During a request, the graded names
-other than the part under test are stand-ins that ask the verifier for the reference result, so a part is
-judged on its own. No reference code and no expected value ever comes here.
+definitions). Before each statement it tells the verifier which one it starts, so that a statement that ends
+or hangs the process can be named and left out when the verifier starts it again. Then it answers requests:
+look up a global, call, get or set an attribute, index, isinstance (by the object's real type). Objects that
+are not plain data stay here and travel as references. During a request, the graded names other than the part
+under test are stand-ins that ask the verifier for the reference result, so a part is judged on its own; a
+call that used a stand-in is made once more with the student's own parts in place (`as_submitted`), so that
+parts which only work on each other's reference (conv2d on conv2d_naive and back) do not score. No reference
+code and no expected value ever comes here. Every statement and request runs under a time limit, and the
+builtins module is put back as it was after each (student code has no business rebinding it).
 
 This file is copied into the sandbox and run on its own: it imports nothing from the course but wire.py.
 """
 import ast
 import builtins
+import collections
+import contextlib
 import os
 import re
 import signal
 import sys
+import types
 
 import numpy as np
 import wire
 
 MAGIC = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)  # IPython magics and shell escapes: not Python
+# The built-in names as they were before student code ran; this file's own functions look them up here.
+BUILTINS = __builtins__ = dict(vars(builtins))
 
 
 class StatementTimeout(BaseException):
-    """A statement of the program ran longer than allowed (BaseException: student code rarely catches it)."""
+    """A statement or request ran longer than allowed (BaseException: student code rarely catches it)."""
+
+
+def restore_builtins() -> None:
+    """Put the builtins module back as it was (values first, then extra names out, so that no destructor of
+    a student's object runs while a built-in name is missing)."""
+    names = vars(builtins)
+    names.update(BUILTINS)
+    for name in set(names) - set(BUILTINS):
+        del names[name]
+
+
+def calls_in_cycle(error: BaseException) -> list:
+    """[(code, name)] of the student's functions found more than once on the stack where `error` was raised:
+    the functions that call each other (or themselves) without end."""
+    codes, frame = [], error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.startswith("<cell "):
+            codes.append(frame.tb_frame.f_code)
+        frame = frame.tb_next
+    counts = collections.Counter(codes)
+    return [(code, code.co_qualname) for code in counts if counts[code] > 1]
+
+
+def own_code(obj) -> set:
+    """The code objects of a function, or of every method of a class along its real MRO."""
+    functions = [getattr(f, "__func__", f) for cls in real_mro(obj) for f in vars(cls).values()] \
+        if issubclass(type(obj), type) else [obj]
+    return {f.__code__ for f in functions if type(f) is types.FunctionType}
+
+
+def real_mro(cls) -> tuple:
+    """The method resolution order CPython uses: neither `obj.__class__` nor a metaclass's `__mro__` can fake it."""
+    return vars(type)["__mro__"].__get__(cls)
 
 
 class Worker:
@@ -33,7 +76,11 @@ class Worker:
         self.requests, self.replies = requests, replies
         self.ns = {"__name__": "__main__", "__builtins__": builtins}
         self.objects = []        # everything sent by reference, kept alive so that its number stays valid
-        self.originals = {}      # graded names replaced by stand-ins for the current part
+        self.part, self.originals, self.stand_ins = None, {}, {}  # the part under test; what its stand-ins replaced
+        self.asked = 0           # stand-in answers so far (a call that asked none needs no as-submitted run)
+        self.checked = []        # what was already run as submitted during this test
+        self.alone = True        # stand-ins may ask the verifier (not while the program runs as submitted)
+        self.left_out = {}       # {name: why its cell was left out}, for a NameError that says so
 
     # ----- references -----
     def reference(self, obj) -> int:
@@ -44,55 +91,120 @@ class Worker:
         return self.objects[number]
 
     def send(self, message) -> None:
+        restore_builtins()  # the standard library's json & co. look them up too
         wire.send(self.replies, message, self.reference, keep=self.objects.append)
 
     def receive(self):
+        restore_builtins()
         return wire.receive(self.requests, self.dereference)
 
     # ----- the student's program -----
-    def run_program(self, cells, statement_seconds: int) -> int:
-        """Run every cell, statement by statement; returns how many statements failed."""
-        signal.signal(signal.SIGALRM, self.on_alarm)
-        failed = 0
-        for index, (source, definitions_only) in enumerate(cells):
+    def run_program(self, cells, statement_seconds: int, skip=(), left_out=None) -> dict:
+        """Run every cell, statement by statement, saying before each which one it starts; but not the statements
+        in `skip` nor the cells in `left_out` ({cell: why}: the names they define are remembered with why).
+
+        Returns how many statements failed and which ran out of time (the verifier skips those next time)."""
+        failed, timed_out = 0, []
+        for index, (source, definitions_only, *_) in enumerate(cells):
             try:
                 statements = ast.parse(MAGIC.sub(r"\1pass", source)).body
             except SyntaxError:
                 failed += 1
                 continue
-            for statement in statements:
-                if definitions_only and not isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                                                                   ast.ClassDef)):
+            if str(index) in (left_out or {}):
+                self.left_out.update({s.name: left_out[str(index)] for s in statements
+                                      if isinstance(s, (ast.FunctionDef, ast.ClassDef))})
+                continue
+            for number, statement in enumerate(statements):
+                if [index, number] in skip or definitions_only and not isinstance(
+                        statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
                     continue
+                self.send({"loading": [index, number]})
                 code = compile(ast.Module([statement], type_ignores=[]), f"<cell {index}>", "exec")
-                signal.alarm(statement_seconds)
                 try:
-                    exec(code, self.ns)
+                    with self.time_limit(statement_seconds):
+                        exec(code, self.ns)
+                except StatementTimeout:
+                    timed_out.append([index, number])
                 except BaseException:  # noqa: BLE001 (student code may raise anything, SystemExit included)
                     failed += 1
-                finally:
-                    signal.alarm(0)
-        return failed
+        return {"failed": failed + len(timed_out), "timed_out": timed_out}
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds):
+        """Raise StatementTimeout in the code run inside after `seconds` (none if None); then put the builtins
+        back. The handler is set each time: a statement that ignored SIGALRM does not disarm the next one."""
+        signal.signal(signal.SIGALRM, self.on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001) if seconds is not None else 0)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            restore_builtins()
 
     @staticmethod
     def on_alarm(*_):
-        raise StatementTimeout
+        raise StatementTimeout("it ran longer than the time limit (an infinite loop?)")
 
     # ----- parts judged on their own -----
     def test(self, part: str, stand_ins: dict) -> None:
         """Put the stand-ins in place of every graded name but `part` (and back what the last test replaced)."""
+        for name in self.stand_ins:
+            self.ns.pop(name, None)
         self.ns.update(self.originals)
         self.originals = {name: self.ns[name] for name in stand_ins if name in self.ns}
+        self.part, self.stand_ins, self.checked = part, stand_ins, []
         for name, methods in stand_ins.items():
             self.ns[name] = self.stand_in_class(name, methods) if methods is not None else self.stand_in(name)
 
     def ask(self, question: dict):
-        """Ask the verifier for a reference result in the middle of a request."""
-        self.send({"callback": question})
-        answer = self.receive()
+        """Ask the verifier for a reference result in the middle of a request. The time limit's alarm waits
+        until the answer is in: cut off halfway, the answer would be read as the next request."""
+        if not self.alone:
+            raise RuntimeError("the grader's reference is not used in your program as submitted")
+        self.asked += 1
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            self.send({"callback": question})
+            answer = self.receive()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
         if "error" in answer:
             raise wire.rebuilt(answer["error"])
         return answer["ok"]
+
+    def as_submitted(self, target, args, kwargs) -> str | None:
+        """Why `target(*args, **kwargs)` fails in the student's program as submitted (their own parts where the
+        stand-ins were), or None; once per function per test, in the time the request has left.
+
+        Only a cycle of calls through the part under test counts (conv2d and conv2d_naive built on each other):
+        any other failure there is a fault of another part, which costs that part alone."""
+        key = getattr(target, "__func__", target)
+        if any(done is key for done in self.checked):
+            return None
+        self.checked.append(key)
+        shown = getattr(key, "__qualname__", self.part)
+        self.send({"doing": f"{shown} ran in your program as submitted"})
+        stand_ins = {name: self.ns.pop(name) for name in self.stand_ins if name in self.ns}
+        self.ns.update(self.originals)
+        self.alone = False
+        try:
+            with self.time_limit(signal.getitimer(signal.ITIMER_REAL)[0] or None):
+                target(*args, **kwargs)
+            return None
+        except (RecursionError, StatementTimeout) as error:
+            cycle = calls_in_cycle(error)
+            if not {code for code, _ in cycle} & (own_code(self.ns.get(self.part)) | own_code(key)):
+                return None
+            names = [name for _, name in cycle]
+            how = f"{names[0]} calls itself" if len(names) == 1 else \
+                f"{', '.join(names[:-1])} and {names[-1]} call each other"
+            return f"in your program as submitted, {shown} never returns: {how}"
+        except BaseException:  # noqa: BLE001 (a bug in another part costs that part only)
+            return None
+        finally:
+            self.alone = True
+            self.ns.update(stand_ins)
 
     def stand_in(self, name):
         def reference(*args, **kwargs):
@@ -121,7 +233,9 @@ class Worker:
     def target(self, request):
         if "global" in request:
             if request["global"] not in self.ns:
-                raise NameError(f"name {request['global']!r} is not defined")
+                why = self.left_out.get(request["global"])
+                raise NameError(f"name {request['global']!r} is not defined"
+                                + (f": its cell {why}, so it was left out" if why else ""))
             return self.ns[request["global"]]
         return self.dereference(request["ref"])
 
@@ -130,12 +244,15 @@ class Worker:
         if op == "value":
             return target
         if op == "call":
-            args = request["args"]
-            result = target(*args, **request["kwargs"])
+            args, kwargs, asked = request["args"], request["kwargs"], self.asked
+            as_handed_in = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+            result = target(*args, **kwargs)
             arrays = [a if isinstance(a, np.ndarray) else None for a in args]
             shares = [i for i, a in enumerate(arrays) if isinstance(result, np.ndarray) and a is not None
                       and np.shares_memory(result, a)]
-            return {"result": result, "args": arrays, "shares": shares}
+            used_stand_ins = self.part is not None and self.asked > asked
+            return {"result": result, "args": arrays, "shares": shares,
+                    "as_submitted": self.as_submitted(target, as_handed_in, kwargs) if used_stand_ins else None}
         if op == "getattr":
             return getattr(target, request["name"])
         if op == "setattr":
@@ -145,7 +262,7 @@ class Worker:
         if op == "len":
             return len(target)
         if op == "isinstance":
-            return isinstance(self.dereference(request["object"]), target)
+            return any(cls is target for cls in real_mro(type(self.dereference(request["object"]))))
         raise ValueError(f"unknown request {op!r}")
 
     def serve(self) -> None:
@@ -159,7 +276,9 @@ class Worker:
                 self.send({"ok": None})
                 continue
             try:
-                self.send({"ok": self.answer(request)})
+                with self.time_limit(request.get("seconds")):
+                    answer = self.answer(request)
+                self.send({"ok": answer})
             except BaseException as error:  # noqa: BLE001 (reported to the verifier, which judges it)
                 self.send({"error": wire.described(error)})
 
@@ -172,8 +291,8 @@ def main() -> int:
         os.dup2(null, fd)
     worker = Worker(requests, replies)
     program = worker.receive()
-    failed = worker.run_program(program["cells"], program["statement_seconds"])
-    worker.send({"ok": failed})
+    worker.send({"ok": worker.run_program(program["cells"], program["statement_seconds"], program["skip"],
+                                          program["left_out"])})
     worker.serve()
     return 0
 

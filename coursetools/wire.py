@@ -10,11 +10,20 @@ This file imports nothing from the course: it is copied into the sandbox and imp
 import builtins
 import io
 import json
+import os
+import select
 import struct
+import time
 
 import numpy as np
 
-MAX_MESSAGE = 256 * 2**20  # bytes; a bigger message is refused rather than read into memory
+# This file's functions look up built-in names in a copy taken at import: student code in the worker may rebind
+# builtins.isinstance & co., and the worker's messages must still be encoded and read the way this file says.
+BUILTINS = __builtins__ = dict(vars(builtins))
+
+MAX_MESSAGE = 64 * 2**20  # bytes per message, header and arrays together: more is refused before it is read
+MAX_HEADER = 16 * 2**20   # bytes of JSON (the student's program is the biggest legitimate header)
+MAX_BLOBS = 4096          # arrays per message
 PLAIN = (type(None), bool, int, float, str)
 
 
@@ -89,15 +98,25 @@ def send(stream, message: dict, reference=None, keep=None) -> None:
 
 
 def receive(stream, dereference=None, arrays=None):
-    """Read one message written by `send`; EOFError when the other side is gone."""
-    header = json.loads(_read(stream, struct.unpack("<Q", _read(stream, 8))[0]))
-    blobs = [_read(stream, int(size)) for size in header["blobs"]]
-    return decode(header["tree"], blobs, dereference or _no_references, arrays)
+    """Read one message written by `send`; EOFError when the other side is gone, ValueError if it is not one.
+
+    Sizes are checked before anything is read into memory: the header's length, then the number of arrays and
+    their total size (the other side may be student code writing to the pipe itself, see verify_worker.py)."""
+    size = struct.unpack("<Q", _read(stream, 8))[0]
+    if size > MAX_HEADER:
+        raise ValueError(f"a message header of {size} bytes refused (at most {MAX_HEADER})")
+    try:
+        header = json.loads(_read(stream, size))
+        sizes = [int(n) for n in header["blobs"]]
+        if len(sizes) > MAX_BLOBS or min(sizes, default=0) < 0 or size + sum(sizes) > MAX_MESSAGE:
+            raise ValueError(f"a message of {len(sizes)} arrays, {size + sum(sizes)} bytes in all, refused "
+                             f"(at most {MAX_BLOBS} arrays, {MAX_MESSAGE} bytes)")
+        return decode(header["tree"], [_read(stream, n) for n in sizes], dereference or _no_references, arrays)
+    except (RecursionError, TypeError, KeyError) as problem:  # nested too deeply, or not shaped like a message
+        raise ValueError(f"malformed message ({type(problem).__name__})") from None
 
 
 def _read(stream, size: int) -> bytes:
-    if not 0 <= size <= MAX_MESSAGE:
-        raise ValueError(f"message of {size} bytes refused")
     data = stream.read(size)
     if len(data) != size:
         raise EOFError("the other side closed the connection")
@@ -113,10 +132,30 @@ def rebuilt(error) -> Exception:
     """A described exception raised on this side: its name, its message and its nearest built-in base."""
     error = error if isinstance(error, dict) else {}
     names = [str(n) for n in error.get("mro", [])] or ["Exception"]
-    base = next((getattr(builtins, n) for n in names if isinstance(getattr(builtins, n, None), type)
-                 and issubclass(getattr(builtins, n), Exception)), Exception)
+    base = next((BUILTINS[n] for n in names if isinstance(BUILTINS.get(n), type)
+                 and issubclass(BUILTINS[n], Exception)), Exception)
     return type(names[0], (base,), {})(str(error.get("message", "")))
 
 
 def _no_references(_):
     raise ValueError("references are not expected here")
+
+
+class DeadlineReader:
+    """A pipe reader whose reads give up at `deadline` (time.monotonic()) with TimeoutError."""
+
+    def __init__(self, fd: int):
+        self.fd, self.deadline = fd, None
+
+    def read(self, size: int) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            left = self.deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self.fd, min(remaining, 2**20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)

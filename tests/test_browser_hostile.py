@@ -58,7 +58,7 @@ def look(page, seen: dict, own: re.Pattern) -> list[str]:
     """Let the page settle, click the link a payload hides behind, and list every sign of script having run:
     a request for `pwned` (blocked or not: the script ran), a request that left for anywhere but the page's
     own files (`own`), a console message, the title, the global."""
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=240_000)  # make test loads the machine heavily
     for link in page.get_by_text(XSS_LINK).all():
         link.click(force=True, no_wait_after=True)
     page.wait_for_timeout(1000)

@@ -1,21 +1,29 @@
 """Hostile and broken submissions through the real pipeline (intake, sandboxed autograde, feedback):
 each scores what it should, says what happened, and harms nothing and nobody else."""
+import csv
+import io
+import json
+
 import pytest
 
-from coursetools import notebook
-from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, source_notebook
+from coursetools import grade, notebook, report
+from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, release_notebook, source_notebook
 from coursetools.scores import lost
 
 from catalogue.verdicts import visible_text
-from hostile import ATTACKS, HONEST
+from hostile import (ATTACKS, BOUNDS, FATAL_LOADS, FORGERY, HONEST, HUNG_KERNELS, LEAKS, SANDBOX_CONFIG, UNEARNED, XSS,
+                     hidden_lines_in, leaked_text)
 
 
 def by_name(attack):
     return attack.name
 
 
-def test_catalogue_has_at_least_25_attacks_and_faults():
-    assert len(ATTACKS) >= 25
+def test_catalogue_has_at_least_three_attacks_of_each_class():
+    classes = {"script in a view": XSS, "hidden tests leaked": LEAKS, "sandbox loosened": SANDBOX_CONFIG,
+               "results forged": FORGERY, "TA process exhausted": BOUNDS, "points without the work": UNEARNED,
+               "one fault costs everything": FATAL_LOADS + HUNG_KERNELS}
+    assert {name: len(group) for name, group in classes.items() if len(group) < 3} == {}
     assert len({a.name for a in ATTACKS}) == len(ATTACKS)
 
 
@@ -64,16 +72,61 @@ def test_student_code_cannot_see_the_grading_environment(graded_hostile):
     assert "NBGRADER" not in text and str(graded_hostile.course) not in text
 
 
-def test_hidden_code_printed_by_student_code_is_kept_out_of_the_feedback(graded_hostile):
+def hidden_lines(course) -> set[str]:
+    """Lines of the hidden tests that appear nowhere in the release, not even inside a longer line."""
+    release = release_notebook(course).read_text()
+    return {line for line in notebook.lines_only_in_regions(notebook.read(source_notebook(course)),
+                                                            notebook.HIDDEN_MARKERS)
+            if json.dumps(line)[1:-1] not in release}
+
+
+def lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines()}
+
+
+def autograded(run, student: str):
+    return notebook.read(run.course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+
+
+def test_student_code_cannot_reach_the_hidden_tests_source(graded_hostile):
     course = graded_hostile.course
-    hidden = notebook.lines_only_in_regions(notebook.read(source_notebook(course)), notebook.HIDDEN_MARKERS)
-    lines = lambda text: {line.strip() for line in text.splitlines()}  # noqa: E731
-    graded = notebook.read(course / "autograded" / "prints_hidden_tests" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    printed = "\n".join(output.get("text", "") for cell in graded.cells for output in cell.get("outputs", []))
-    assert len(hidden & lines(printed)) > 50, "the attack should have printed the grader's code"
+    graded = autograded(graded_hostile, "prints_hidden_tests")
+    outputs = [output for cell in graded.cells for output in cell.get("outputs", [])]
+    assert "NameError" in {o.get("ename") for o in outputs}, "the attack's _Grader should not exist in the kernel"
+    printed = "\n".join(o.get("text", "") for o in outputs)
     feedback = visible_text((course / "feedback" / "prints_hidden_tests" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
-    assert not hidden & lines(feedback)
-    assert "it quoted the hidden tests' code" in feedback
+    assert not hidden_lines(course) & (lines(printed) | lines(feedback))
+
+
+@pytest.mark.parametrize("attack", LEAKS, ids=by_name)
+def test_encoded_leaks_carry_no_hidden_test(graded_hostile, attack):
+    leaked = leaked_text(attack.name, autograded(graded_hostile, attack.name))
+    assert "the visible examples pass" in leaked, "the attack should have collected the notebook it ran"
+    assert not hidden_lines_in(leaked, hidden_lines(graded_hostile.course))
+
+
+@pytest.mark.parametrize("attack", SANDBOX_CONFIG, ids=by_name)
+def test_the_kernel_keeps_its_limits_after_tampering_and_a_restart(graded_hostile, attack):
+    printed = [line.split() for cell in autograded(graded_hostile, attack.name).cells
+               for output in cell.get("outputs", []) if output.output_type == "stream"
+               for line in output.text.splitlines() if line.startswith("LIMITS ")]
+    assert printed, "the attack should have printed the kernel's limits"
+    _, memory, processes, shadowed = printed[-1]
+    assert (int(memory), int(processes), shadowed) == (3072 * 2**20, 256, "-")
+
+
+@pytest.fixture(scope="module")
+def hostile_flags(graded_hostile) -> str:
+    """report/flagged.csv of the hostile batch (writing the report must not fail on anything they did)."""
+    return (report.write(graded_hostile.course) / "flagged.csv").read_text()
+
+
+@pytest.mark.parametrize("attack", FORGERY, ids=by_name)
+def test_forged_results_reach_neither_the_table_nor_the_report(graded_hostile, hostile_flags, attack):
+    table = grade.format_statuses([graded_hostile.status[attack.name]])
+    assert "HYPERLINK" not in table and "\x1b" not in table, table
+    flags = [row for row in csv.reader(io.StringIO(hostile_flags)) if row[0] == attack.name]
+    assert not [cell for row in flags for cell in row if cell[:1] in ("=", "+", "-", "@")], flags
 
 
 def test_megabytes_of_output_are_cut(graded_hostile):

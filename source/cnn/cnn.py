@@ -1433,11 +1433,14 @@ for in_channels, size, classes in [(2, (10, 8), 5), (3, (7, 9), 4), (1, (6, 6), 
     features = 8 * (size[0] // 2) * (size[1] // 2)
     assert dense.weight.shape == (features, classes), \
         f"image_size={size}: the Dense layer needs 8 * (H // 2) * (W // 2) = {features} inputs, got {dense.weight.shape[0]}"
-    conv.bias = rng.normal(size=8)
-    dense.bias = rng.normal(size=classes)
+    # The grader's own parameters go into the student's layers, and the expected output comes from the grader's
+    # copies, never from values read back (a layer object could report any weights it likes).
+    conv_weight, conv_bias = rng.normal(size=(8, in_channels, 3, 3)), rng.normal(size=8)
+    dense_weight, dense_bias = rng.normal(size=(features, classes)), rng.normal(size=classes)
+    conv.weight, conv.bias, dense.weight, dense.bias = conv_weight, conv_bias, dense_weight, dense_bias
     x = rng.normal(size=(3, in_channels) + size)
-    feature_maps = _grader.conv2d(x, conv.weight, conv.bias, 1, 1)
-    expected = lambda maps, pool: pool(maps, 2).reshape(3, -1) @ dense.weight + dense.bias
+    feature_maps = _grader.conv2d(x, conv_weight, conv_bias, 1, 1)
+    expected = lambda maps, pool: pool(maps, 2).reshape(3, -1) @ dense_weight + dense_bias
     _grader.check(net.forward(x), expected(_np.maximum(feature_maps, 0), _grader.max_pool2d),
                   f"SimpleConvNet(in_channels={in_channels}, image_size={size}).forward(x)",
                   {"the ReLU is missing": expected(feature_maps, _grader.max_pool2d),
