@@ -1,20 +1,21 @@
-"""Autograding many submissions at once: local processes (`--jobs N`) or a Dask cluster (`--scheduler ADDRESS`).
+"""Autograding many submissions at once: local slots (`--jobs N`) or a Dask cluster (`--scheduler ADDRESS`).
 
-nbgrader autograde grades one notebook after another and takes a second to start. Here the class is cut into
-chunks and each chunk is graded by its own `nbgrader autograde` process, whose submitted folder holds only that
-chunk's students (copied from the intake's staging folder). The processes share the course: autograded/ and the
-gradebook, where no two students share a folder or a row, so chunks are independent, and a SQLite gradebook
-waits for its lock instead of failing (coursetools/patient_sqlite.py). Locally, chunks shrink as the class runs
-out (guided self-scheduling: each process takes 1/jobs of what is left, so few processes start and no core
-idles long at the end). On Dask each submission is a task of its own; a task whose worker dies runs again on
-another worker, and `--force` makes the rerun start clean.
+Locally, each slot is a long-lived nbgrader (coursetools/grading_worker.py) handed one submission at a time
+by whichever slot is free, so a submission that hangs holds only its own slot and nbgrader starts once per
+slot. On Dask each submission is a task of its own, graded by its own `nbgrader autograde` process whose
+submitted folder holds only that student (copied from the intake's staging folder); a task whose worker dies
+runs again on another worker, and `--force` makes the rerun start clean. Either way the graders share the
+course: autograded/ and the gradebook, where no two students share a folder or a row, and a SQLite gradebook
+waits for its lock instead of failing (coursetools/patient_sqlite.py).
 
-Whatever a chunk leaves ungraded (a crash of nbgrader, a lost worker) is graded again by coursetools/grade.py.
+Whatever a slot leaves ungraded (a crash of nbgrader, a lost worker) is graded again by coursetools/grade.py.
 """
-import math
+import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -26,10 +27,11 @@ from tqdm import tqdm
 
 from . import graded
 from .assignment import ASSIGNMENT
-from .commands import nbgrader
+from .commands import BIN, die_with_parent, nbgrader
 
 STAGING = Path(".grading") / "submitted"  # the intake's copies of submitted/, one folder per student
-CHUNKS = Path(".grading") / "chunks"       # one submitted folder per running nbgrader process
+CHUNKS = Path(".grading") / "chunks"       # one submitted folder per running nbgrader process (Dask)
+SLOT_SECONDS = Path(".grading") / "slot-seconds.json"  # {student: seconds their submission held a local slot}
 
 
 def autograde_students(course_dir: str, students: list[str]) -> str:
@@ -73,21 +75,63 @@ def report(output: str) -> None:
 
 
 def on_this_machine(course_dir: Path, students: list[str], jobs: int, progress) -> None:
-    """`jobs` threads, each running one nbgrader process after another on the next chunk of the class."""
-    waiting, lock = list(students), threading.Lock()
+    """`jobs` slots, each a grading worker (coursetools/grading_worker.py) that is handed the next submission
+    whenever it is free: no submission waits behind a slow one, and nbgrader starts once per slot. A worker
+    that dies is replaced; the submission it held is left ungraded, for grade.py to grade again on its own."""
+    waiting, lock, held = list(students), threading.Lock(), {}
 
-    def next_chunk() -> list[str]:
+    def take() -> str | None:
         with lock:
-            size = math.ceil(len(waiting) / jobs)
-            chunk, waiting[:size] = waiting[:size], []
-            return chunk
+            return waiting.pop(0) if waiting else None
 
     def work() -> None:
-        while chunk := next_chunk():
-            report(autograde_students(str(course_dir), chunk))
+        worker = None
+        try:
+            while student := take():
+                began = time.monotonic()
+                worker = worker or start_worker(course_dir)
+                answer = ask(worker, student)
+                held[student] = round(time.monotonic() - began, 2)
+                if answer is None:
+                    report(f"the grading worker stopped while it graded {student}")
+                    stop_worker(worker)
+                    worker = None
+                elif not answer["success"] or answer["log"].strip():
+                    report(answer["log"] or f"nbgrader could not grade {student}")
+        finally:
+            stop_worker(worker)
 
     with ThreadPoolExecutor(jobs) as pool:
         follow([pool.submit(work) for _ in range(jobs)], progress)
+    (course_dir / SLOT_SECONDS).write_text(json.dumps(held, indent=1))
+
+
+def start_worker(course_dir: Path) -> subprocess.Popen:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.Popen([*die_with_parent(), sys.executable, "-m", "coursetools.grading_worker", ASSIGNMENT],
+                            cwd=course_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def ask(worker: subprocess.Popen, student: str) -> dict | None:
+    """The worker's answer for `student`, or None if it died before it answered."""
+    try:
+        worker.stdin.write(student + "\n")
+        worker.stdin.flush()
+        line = worker.stdout.readline()
+    except (BrokenPipeError, OSError):
+        return None
+    try:
+        return json.loads(line) if line else None
+    except ValueError:
+        return None
+
+
+def stop_worker(worker: subprocess.Popen | None) -> None:
+    if worker is not None:
+        worker.kill()
+        worker.wait()
+        worker.stdin.close()
+        worker.stdout.close()
 
 
 def follow(tasks: list, progress) -> list:

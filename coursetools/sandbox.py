@@ -23,7 +23,8 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool, Integer
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, Integer, List, Unicode
 
 from .commands import die_with_parent
 from .notebook import without_hidden_tests
@@ -35,6 +36,7 @@ STATUS_DIR = Path(".grading") / "status"  # relative to the course root, where n
 HIDDEN_NOTE = "# (hidden tests: run by the grader outside this kernel)"
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # an executed notebook bigger than this is not read (outputs are capped far below)
 MAX_INCIDENTS = 50
+SKIPPED_NOTE = "(not run when grading: this provided cell draws a figure, which grading does not look at)\n"
 
 
 @cache
@@ -124,9 +126,10 @@ def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
     its own, the file (in a folder only the sandbox's user and the TA can reach) is opened up to it first."""
     environment = [f"{name}={value}" for name, value in sandbox_environment(workdir).items()]
     # -P: the kernel's folder is not put on sys.path first, so a planted ipykernel_launcher.py is not run.
+    # xmode Plain: IPython's default tracebacks take seconds for a RecursionError (a minute under load).
     kernel = (bubblewrap(workdir) if sandboxed else die_with_parent()) + ["env", "-i", *environment] + \
         prlimit(limits) + [sys.executable, "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                           "--HistoryManager.hist_file=:memory:"]
+                           "--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Plain"]
     return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
 
 
@@ -182,6 +185,8 @@ class SandboxedExecute(Preprocessor):
     bubblewrap = Bool(True, help="isolate student code with bubblewrap (False: limits only; not for real classes)"
                       ).tag(config=True)
     require_sandbox = Bool(False, help="refuse to grade without the bubblewrap sandbox").tag(config=True)
+    skip_tags = List(Unicode(), help="code cells with a tag that starts with one of these are not run: provided "
+                     "cells whose pictures grading never looks at (never a test or solution cell)").tag(config=True)
 
     def limits(self) -> dict:
         names = ("cell_timeout", "notebook_seconds", "memory_mb", "cpu_seconds", "processes", "file_mb",
@@ -197,18 +202,30 @@ class SandboxedExecute(Preprocessor):
             if self.require_sandbox:
                 raise RuntimeError(message)
             self.log.warning("!!! %s (%s)", message, student)
+        sent, skipped = without_hidden(nb), self.skipped(nb)
+        for index in skipped:  # sent as text: the runner runs code cells only
+            sent.cells[index] = nbformat.v4.new_raw_cell(sent.cells[index].source)
         with tempfile.TemporaryDirectory(prefix="cnn-grading-") as folder:
-            executed, incidents = self.run(without_hidden(nb), Path(folder), sandboxed)
+            executed, incidents = self.run(sent, Path(folder), sandboxed)
         if executed is None:
             not_run(nb, "the notebook could not be run in the grading sandbox")
         else:
-            for cell, done in zip(nb.cells, executed.cells, strict=True):
-                if cell.cell_type == "code":
+            for index, (cell, done) in enumerate(zip(nb.cells, executed.cells, strict=True)):
+                if index in skipped:
+                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=SKIPPED_NOTE)]
+                    cell.execution_count = None
+                elif cell.cell_type == "code":
                     cell.outputs, cell.execution_count = done.outputs, done.execution_count
                     if "execution" in done.metadata:  # nbclient's timestamps, which the benchmarks read
                         cell.metadata.execution = done.metadata.execution
         self.write_status(student, {"sandbox": "bubblewrap" if sandboxed else "none", "incidents": incidents})
         return nb, resources
+
+    def skipped(self, nb) -> set[int]:
+        """The code cells not run: tagged with one of `skip_tags`, and neither tests nor solutions."""
+        return {index for index, cell in enumerate(nb.cells)
+                if cell.cell_type == "code" and not (is_grade(cell) or is_solution(cell))
+                and any(tag.startswith(prefix) for tag in cell.metadata.get("tags", []) for prefix in self.skip_tags)}
 
     def run(self, nb, folder: Path, sandboxed: bool):
         """Run the runner on `nb` with the kernel in `folder`/work; returns (executed notebook or None, incidents).

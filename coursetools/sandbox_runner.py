@@ -16,6 +16,7 @@ It imports nothing from the course.
 """
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import time
@@ -32,6 +33,9 @@ from nbclient.exceptions import DeadKernelError  # noqa: E402
 MAX_RESTARTS = 3
 ANSWER_SECONDS = 5  # how long an interrupted kernel has to answer before it is taken for hung and restarted
 RICH_OUTPUT_CHARS = 2 * 2**20  # per cell, for display data, results and errors (an image is ~100 KB)
+DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
+FRAME = re.compile(r"Cell In\[\d+\], line \d+,? in (\w+)")  # a frame of an interrupted cell's traceback
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAULTS = {"MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError", "OSError"}  # worth a status line
 
 
@@ -99,6 +103,12 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+def interrupted_in(cell, defined: set[str]) -> set[str]:
+    """The notebook's own functions and classes that were running when `cell` was interrupted (its traceback)."""
+    text = ANSI.sub("", "".join("".join(o.get("traceback", [])) for o in cell.outputs if o.output_type == "error"))
+    return set(FRAME.findall(text)) & defined
+
+
 def client(nb, limits: dict, workdir: Path) -> CappedClient:
     """A client for a fresh sandboxed kernel that talks over Unix sockets in `workdir` (no network there)."""
     runtime = workdir / ".runtime"
@@ -112,6 +122,9 @@ def client(nb, limits: dict, workdir: Path) -> CappedClient:
 def execute(nb, limits: dict, workdir: Path) -> list[str]:
     """Run every code cell of `nb` in place; returns one line per incident."""
     incidents, skipped, ran = [], set(), set()   # skipped: cells that crashed or timed out, never run again
+    # A function that timed out once is not run again: later cells that call it fail at once (fail fast).
+    defined = set(DEFINITION.findall("\n".join(c.source for c in nb.cells if c.cell_type == "code")))
+    hung, not_run = {}, {}  # {name: the cell where it timed out}, {name: the cells not run because they call it}
     timeout, deadline = limits["cell_timeout"], time.monotonic() + limits["notebook_seconds"]
     for _ in range(MAX_RESTARTS + 1):
         runner = client(nb, limits, workdir)
@@ -124,16 +137,27 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
                         incidents.append(f"stopped before cell {index}: the notebook used up its "
                                          f"{limits['notebook_seconds']} s")
                         break
-                    if cell.cell_type == "code" and index not in skipped:
-                        runner.timed_out = False
-                        runner.execute_cell(cell, index)
+                    if cell.cell_type != "code" or index in skipped:
+                        continue
+                    if calls := sorted(set(re.findall(r"\w+", cell.source)) & hung.keys()
+                                       - set(DEFINITION.findall(cell.source))):
+                        cell.outputs = [error("CellTimeoutError", f"this cell was not run: it calls {calls[0]}, "
+                                              f"which timed out in cell {hung[calls[0]]} (an infinite loop?)")]
+                        not_run.setdefault(calls[0], []).append(str(index))
+                        skipped.add(index)
                         ran.add(index)
-                        if runner.timed_out:
-                            cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error(
-                                "CellTimeoutError", f"this cell timed out: it ran longer than {timeout} s and was "
-                                "stopped (an infinite loop?)")]
-                            incidents.append(f"cell {index} timed out")
-                            skipped.add(index)
+                        continue
+                    runner.timed_out = False
+                    runner.execute_cell(cell, index)
+                    ran.add(index)
+                    if runner.timed_out:
+                        running = sorted(interrupted_in(cell, defined))
+                        hung.update({name: index for name in running if name not in hung})
+                        cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error(
+                            "CellTimeoutError", f"this cell timed out: it ran longer than {timeout} s and was "
+                            "stopped (an infinite loop?)" + (f" while {', '.join(running)} ran" if running else ""))]
+                        incidents.append(f"cell {index} timed out")
+                        skipped.add(index)
             break
         except (DeadKernelError, KernelHung) as fault:
             skipped.add(index)
@@ -157,6 +181,8 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             faults.setdefault(name, []).append(str(index))
         if cell.cell_type == "code" and index not in ran:
             cell.outputs = [error("NotRun", "this cell did not run: the notebook stopped earlier (see above)")]
+    incidents += [f"cell{'s' * (len(cells) > 1)} {', '.join(cells)} not run: calling {name}, which timed out"
+                  for name, cells in not_run.items()]
     return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()]
 
 

@@ -46,6 +46,10 @@ class WorkerFailed(Exception):
     """The worker stopped answering: it timed out, died or sent something that is not data."""
 
 
+class WorkerTimedOut(WorkerFailed):
+    """The worker did not answer before the cell's time was up."""
+
+
 class LoadFault(WorkerFailed):
     """The worker died or hung while it ran statement `where` ([cell, statement] of the program) of the program."""
 
@@ -152,7 +156,7 @@ class Worker:
                     break
         except TimeoutError:
             self.hung = True
-            raise WorkerFailed(f"it did not answer in time (an infinite loop?){self.while_doing()}") from None
+            raise WorkerTimedOut(f"it did not answer in time (an infinite loop?){self.while_doing()}") from None
         except (EOFError, BrokenPipeError):
             raise WorkerFailed("the student's code stopped the process (os._exit, a crash or running out of "
                                f"memory){self.while_doing()}") from None
@@ -196,6 +200,7 @@ class Session:
         self.grader.check_loops = lambda part: loop_rule.check(
             program, part, self.grader.LIBRARY_NAMES, self.grader.LIBRARY_MODULES, set(self.grader.references) - {part})
         self.worker, self.restarts, self.deadline = None, 0, 0.0
+        self.hung = {}  # {student name: why}: names whose call ran out of time, not called again (fail fast)
 
     # ----- the worker -----
     def start(self) -> None:
@@ -262,7 +267,18 @@ class Session:
         return self.request(message)
 
     def call(self, target: dict, args, kwargs):
-        reply = self.ask("call", target, args=list(args), kwargs=dict(kwargs))
+        """Call the student's `target`. A name whose call ran out of time once fails at once from then on, so
+        an infinite loop costs one time limit, not one per test that calls it."""
+        name = target.get("global")
+        if name in self.hung:
+            raise WorkerFailed(self.hung[name])
+        try:
+            reply = self.ask("call", target, args=list(args), kwargs=dict(kwargs))
+        except Exception as failure:
+            # Out of time: the worker's own alarm (StatementTimeout, rebuilt here) or no answer at all.
+            if name and (isinstance(failure, WorkerTimedOut) or type(failure).__name__ == "StatementTimeout"):
+                self.hung[name] = f"{name} did not return in time in an earlier test (an infinite loop?): not run again"
+            raise
         if reply["as_submitted"]:
             raise NeverReturns(str(reply["as_submitted"]))
         for mine, theirs in zip(args, reply["args"], strict=True):

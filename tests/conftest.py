@@ -20,6 +20,8 @@ from hostile import run_hostile, run_interrupted, run_without_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 CLASS = sample_class.SAMPLE_CLASS + (sample_class.INSTRUCTOR_SOURCE,)
+# The smallest class that still proves an end-to-end point (PostgreSQL, Dask): right, wrong, crashing, empty.
+SMALL_CLASS = tuple(s for s in CLASS if s.student_id in ("full_solution", "flipped_kernel", "crashes", "untouched_stub"))
 CATALOGUE_BATCHES = 2  # one per core of a CI machine; the sample class runs beside them
 VERDICTS = pytest.StashKey[Verdicts]()
 
@@ -65,26 +67,41 @@ def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
     return graded(course, students, jobs=1)
 
 
+# The grading runs of the suite, longest first, and the fixtures that read each: a run starts only when a
+# selected test needs it (`pytest tests/test_report.py` grades the sample class alone).
+RUNS = ("hostile", "class", "catalogue0", "catalogue1", "interrupted", "dask", "postgres", "unsandboxed", "refused")
+READ_BY = {"graded_hostile": ("hostile",), "graded_class": ("class",), "class_cells": ("class",),
+           "graded_catalogue": tuple(f"catalogue{batch}" for batch in range(CATALOGUE_BATCHES)),
+           "interrupted_grading": ("interrupted",), "graded_on_dask": ("dask",), "graded_on_postgres": ("postgres",),
+           "without_sandbox": ("unsandboxed", "refused")}
+AT_ONCE = 3  # grading runs at a time; each grades one submission per core, and kernels often wait
+
+
+def needed_runs(items) -> list[str]:
+    wanted = {run for item in items for fixture in getattr(item, "fixturenames", ()) for run in READ_BY.get(fixture, ())}
+    return [run for run in RUNS if run in wanted]
+
+
 @pytest.fixture(scope="session")
-def gradings(tmp_path_factory):
-    """Every grading run of the suite, started together: {"class" | "catalogue<i>" | "hostile" | ...: future}."""
-    jobs = {"class": partial(graded, students=CLASS)}
+def gradings(request, tmp_path_factory):
+    """The grading runs the selected tests read, started together: {"class" | "catalogue<i>" | ...: future}."""
+    jobs = {"class": partial(graded, students=CLASS), "interrupted": run_interrupted,
+            "dask": partial(run_on_dask, students=SMALL_CLASS),
+            "unsandboxed": partial(run_without_sandbox, refuse=False),
+            "refused": partial(run_without_sandbox, refuse=True)}
     if bubblewrap_works():  # never run the attacks without the sandbox
         jobs["hostile"] = run_hostile
-    database = f"cnn_tests_{os.getpid()}"
-    if url := postgres_database(database):
-        jobs["postgres"] = partial(graded_on, url=url, students=CLASS)
-    jobs["interrupted"] = run_interrupted
-    jobs["dask"] = run_on_dask
-    jobs["unsandboxed"] = partial(run_without_sandbox, refuse=False)
-    jobs["refused"] = partial(run_without_sandbox, refuse=True)
     for batch in range(CATALOGUE_BATCHES):
         batch_students = tuple(entry.student() for entry in ENTRIES[batch::CATALOGUE_BATCHES])
         jobs[f"catalogue{batch}"] = partial(graded, students=batch_students)
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        yield {name: pool.submit(job, commands.copy_course(REPO, tmp_path_factory.mktemp(name)))
-               for name, job in jobs.items()}
-    if url:
+    needed = needed_runs(request.session.items)
+    database = f"cnn_tests_{os.getpid()}"
+    if "postgres" in needed and (url := postgres_database(database)):
+        jobs["postgres"] = partial(graded_on, url=url, students=SMALL_CLASS)
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        yield {name: pool.submit(jobs[name], commands.copy_course(REPO, tmp_path_factory.mktemp(name)))
+               for name in needed if name in jobs}
+    if "postgres" in jobs:
         postgres(f'DROP DATABASE IF EXISTS "{database}"')
 
 
@@ -93,6 +110,12 @@ def graded_class(gradings):
     """(course_dir, {student: {part: (score, max)}}) after the whole cycle ran with real nbgrader commands."""
     course, _ = gradings["class"].result()
     return course, scores.part_scores(commands.gradebook_url(course), [s.student_id for s in CLASS])
+
+
+@pytest.fixture(scope="session")
+def class_cells(gradings):
+    """{student: {grade cell: (score, max)}} of the sample class: what other gradings must agree with."""
+    return gradings["class"].result()[1]
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +136,7 @@ def pytest_terminal_summary(terminalreporter, config):
 @pytest.fixture(scope="session")
 def graded_on_postgres(gradings):
     """(course_dir, {student: {grade cell: (score, max)}}) of the sample class graded on a PostgreSQL gradebook."""
-    if "postgres" not in gradings:
+    if "postgres" not in gradings:  # no server: only a missing tool outside CI
         missing_tool("no PostgreSQL server at CNN_TEST_POSTGRES_URL (make test starts one as root)")
     return gradings["postgres"].result()
 

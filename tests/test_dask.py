@@ -8,16 +8,16 @@ def autograded(table: dict) -> dict:
             for student, cells in table.items()}
 
 
-def test_a_class_graded_on_dask_gets_the_scores_of_a_local_run(graded_on_dask, gradings):
-    run, (_, local) = graded_on_dask, gradings["class"].result()
+def test_a_class_graded_on_dask_gets_the_scores_of_a_local_run(graded_on_dask, class_cells):
+    run, local = graded_on_dask, class_cells
     assert run.status == 0, run.output
     assert autograded(run.scores) == autograded({student: local[student] for student in run.scores})
     assert "autograde: 100%" in run.output and f"{len(run.scores)}/{len(run.scores)} [" in run.output, \
         "a progress bar with counts should have reached the end"
 
 
-def test_a_killed_worker_loses_nothing_and_nobody_is_graded_twice(graded_on_dask, gradings):
-    run, (_, local) = graded_on_dask, gradings["class"].result()
+def test_a_killed_worker_loses_nothing_and_nobody_is_graded_twice(graded_on_dask, class_cells):
+    run, local = graded_on_dask, class_cells
     assert run.killed_while, "the worker should have been killed while grading"
     killed = {student: run.scores[student] for student in run.killed_while}
     assert autograded(killed) == autograded({student: local[student] for student in killed}), run.output
