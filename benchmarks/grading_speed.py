@@ -2,15 +2,28 @@
 grading the same submission again gives the same score.
 
     .venv/bin/python benchmarks/grading_speed.py [--repeats 10]
+    .venv/bin/python benchmarks/grading_speed.py --against REV [--repeats 6]
+
 
 One course copy in a temporary folder receives the instructor's solution (the baseline), every catalogue
 entry and `--repeats` copies of two submissions; one `nbgrader autograde` grades them all, as a TA would.
 Per notebook it reads, from the autograded notebook's own execution timestamps, the seconds from the first
 cell's start to the last cell's end, and the slowest single cell, which must stay well under the
 configured cell timeout. Figures are printed as seconds and as ratios to the baseline of the same run.
+
+With `--against REV` it instead measures what a change of the notebook costs: two course copies, one with the
+notebooks (source/ and release/) of git revision REV and one with the working tree's, both with the tools
+(coursetools/, nbgrader_config.py) of `--tools` (default HEAD, so that uncommitted tool changes do not count),
+each grade `--repeats` copies of the instructor's solution, one after the other in the same run. It prints, per
+notebook and averaged, the seconds of the cells that are not tests (figures, demos, definitions) and of the test
+cells, and nbgrader's wall time per notebook.
 """
 import argparse
+import io
+import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -49,10 +62,69 @@ def configured_timeout() -> float:
     return float(config.Execute.get("timeout", 30))
 
 
+def split_seconds(path: Path) -> tuple[float, float]:
+    """(seconds of the cells that are not tests, seconds of the test cells) of an autograded notebook."""
+    seconds = {False: 0.0, True: 0.0}
+    for cell in notebook.read(path).cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                          for key in ("iopub.execute_input", "shell.execute_reply"))
+            seconds[bool(cell.metadata.get("nbgrader", {}).get("grade"))] += (end - start).total_seconds()
+    return seconds[False], seconds[True]
+
+
+def course_at(root: Path, tools: str, notebooks: str | None) -> Path:
+    """A course in `root` with the tools of git revision `tools` and the notebooks of revision `notebooks`
+    (None: the working tree's)."""
+    root.mkdir(parents=True)
+    for revision, paths in [(tools, ["coursetools", "nbgrader_config.py"])] + \
+            ([(notebooks, ["source", "release"])] if notebooks else []):
+        archive = subprocess.run(["git", "archive", revision, *paths], cwd=REPO, capture_output=True, check=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(root, filter="data")
+    if notebooks is None:
+        shutil.copytree(REPO / "source", root / "source", ignore=shutil.ignore_patterns("*.py"))
+        shutil.copytree(REPO / "release", root / "release")
+    return root
+
+
+def compare(against: str, tools: str, repeats: int) -> int:
+    """Grade `repeats` copies of the full solution with the notebooks of `against` and of the working tree."""
+    students = [replace(BASELINE, student_id=f"solution{copy}") for copy in range(repeats)]
+    ids = [s.student_id for s in students]
+    rows = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for label, notebooks in [(f"notebooks of {against}", against), ("notebooks of the working tree", None)]:
+            course = course_at(Path(folder) / ("old" if notebooks else "new"), tools, notebooks)
+            commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+            sample_class.build(course, students)
+            cycle.register(course, ids)
+            start = time.perf_counter()
+            commands.nbgrader(course, "autograde", ASSIGNMENT, "--force")
+            wall = time.perf_counter() - start
+            split = [split_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids]
+            cells = scores.cell_scores(commands.gradebook_url(course), ids)
+            total = {sum(score for cell, (score, _) in table.items() if cell != WRITTEN_ANSWER) for table in cells.values()}
+            rows[label] = (wall / repeats, [a for a, _ in split], [b for _, b in split], total)
+    print(f"\n{repeats} copies of the instructor's solution per course, tools of {tools}, nbgrader autograde each")
+    print(f"{'':<32} {'wall s/notebook':>15} {'non-test cells s':>17} {'test cells s':>13}  autograded scores")
+    for label, (wall, other, tests, total) in rows.items():
+        print(f"{label:<32} {wall:>15.2f} {sum(other) / repeats:>17.2f} {sum(tests) / repeats:>13.2f}  {sorted(total)}")
+    (old_wall, old_other, _, _), (new_wall, new_other, _, _) = rows.values()
+    print(f"change per submission: non-test cells {sum(new_other) / repeats - sum(old_other) / repeats:+.2f} s, "
+          f"wall {new_wall - old_wall:+.2f} s")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="gradings of the same submission (default 10)")
+    parser.add_argument("--against", metavar="REV", help="compare the working tree's notebooks with those of REV")
+    parser.add_argument("--tools", metavar="REV", default="HEAD", help="with --against: the tools' revision")
     args = parser.parse_args(argv)
+    if args.against:
+        return compare(args.against, args.tools, args.repeats)
 
     kinds = {BASELINE.student_id: "baseline (instructor's solution)"}
     students = [BASELINE]

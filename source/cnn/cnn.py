@@ -23,17 +23,26 @@
 # **What you will be able to do afterwards**
 # - explain *local connectivity* and *weight sharing*, and count the parameters they save;
 # - compute the output shape of any convolution or pooling layer in your head;
-# - implement `conv2d` with exactly the semantics of PyTorch's `torch.nn.functional.conv2d`.
+# - implement `conv2d` with the semantics of PyTorch's `torch.nn.functional.conv2d` for an `int` or `(h, w)`
+#   `stride` and `padding` (PyTorch's `dilation`, `groups` and `padding="same"` are left out);
+# - say how far a unit of a stacked network can see (its receptive field), and show that gradient descent on the
+#   loss turns a random kernel into an edge detector.
 #
-# | Part | What you write | Points |
-# |---|---|---|
-# | A | `conv2d_naive`: one channel, one kernel | 15 |
-# | B | `conv_output_size` and `pad2d`: stride and padding | 13 |
-# | C | `conv2d`: batches, channels, filters, bias | 25 |
-# | D | `Conv2D` layer, and a written answer on weight sharing | 20 |
-# | E | `max_pool2d` and `avg_pool2d` | 15 |
-# | F | `SimpleConvNet`: Conv2D → ReLU → pool → Flatten → Dense | 12 |
-# | | **Total** | **100** |
+# | Part | What you write | Points | Time (estimate) |
+# |---|---|---|---|
+# | 1 | Reading: why convolution, the sliding window | | 15 min |
+# | A | `conv2d_naive`: one channel, one kernel | 15 | 30 min |
+# | B | `conv_output_size` and `pad2d`: stride and padding | 13 | 30 min |
+# | C | `conv2d`: batches, channels, filters, bias | 25 | 50 min |
+# | D | `Conv2D` layer, and a written answer on weight sharing | 20 | 35 min |
+# | E | `max_pool2d` and `avg_pool2d` | 15 | 25 min |
+# | F | `SimpleConvNet`: Conv2D → ReLU → pool → Flatten → Dense | 12 | 20 min |
+# | 7–11 | Reading and running: edges, feature maps, translation, receptive fields, learning a kernel | | 30 min |
+# | | **Total** | **100** | **about 4 hours** |
+#
+# The times are for a student who knows NumPy slicing and has not written a convolution before; debugging a
+# shape or an off-by-one error is most of them. The ungraded stretch at the end (`conv2d_vectorized`) takes
+# another 30 to 60 minutes.
 #
 # **How this notebook works**
 # - Write your code where it says `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line.
@@ -54,6 +63,9 @@
 #   delete or copy the test cells.
 
 # %%
+import ast
+import inspect
+import textwrap
 import time
 
 import matplotlib.pyplot as plt
@@ -489,43 +501,67 @@ _grader = _Grader(globals())
 # positions, form the output **feature map**. Watch it happen below, one step per row.
 
 # %% nbgrader={"grade": false, "grade_id": "figure_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def draw_grid(ax, values, title="", window=None, cmap="Blues"):
-    # Draw a small matrix as numbered squares; `window` = (row, col, height, width) is outlined in orange.
+def draw_grid(ax, values, title="", window=None, cmap="Blues", vmin=None, vmax=None, dim_outside=False):
+    # Draw a small matrix as numbered squares. `window` = (row, col, height, width) is outlined in orange on top of
+    # the grid lines and never clipped; with dim_outside=True the cells outside it are faded. vmin and vmax fix
+    # the colour scale (by default it spans the values). NaN cells are left empty.
     values = np.asarray(values, dtype=float)
-    shown = np.ma.masked_invalid(values)
-    ax.imshow(shown, cmap=cmap, vmin=np.nanmin(values) - 1, vmax=np.nanmax(values) + 1)
+    rows, cols = values.shape
+    if vmin is None or vmax is None:
+        vmin, vmax = np.nanmin(values) - 1, np.nanmax(values) + 1
+    ax.set_facecolor("#eeeeee")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax)
+    r0, c0, h, w = window if window is not None else (0, 0, rows, cols)
     for (r, c), v in np.ndenumerate(values):
+        outside = dim_outside and not (r0 <= r < r0 + h and c0 <= c < c0 + w)
+        if outside:
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", alpha=0.65, linewidth=0, zorder=2))
         if not np.isnan(v):
-            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=11)
+            red, green, blue, _ = image.cmap(image.norm(v))
+            dark = 0.3 * red + 0.6 * green + 0.1 * blue < 0.45 and not outside   # white numbers on dark squares
+            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=10, zorder=3, alpha=0.4 if outside else 1,
+                    color="white" if dark else "black")
+    ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color="white", linewidth=2, zorder=2.5)
+    ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color="white", linewidth=2, zorder=2.5)
     if window is not None:
-        r, c, h, w = window
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor="tab:orange", linewidth=3))
-    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor="tab:orange", linewidth=3.5,
+                               zorder=4, clip_on=False))
+    ax.set_xlim(-0.6, cols - 0.4)
+    ax.set_ylim(rows - 0.4, -0.6)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     ax.set_title(title, fontsize=10)
 
 
 def show_sliding_window(image, kernel):
-    # One row per output position: the window on the input, the kernel, and the output map filled so far.
+    # The kernel once, then one column per output position: the window on the input (the rest faded) and the
+    # output map filled so far, all output steps on one colour scale centred at 0.
     image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
     kh, kw = kernel.shape
-    out = np.full((image.shape[0] - kh + 1, image.shape[1] - kw + 1), np.nan)
-    fig, axes = plt.subplots(out.size, 3, figsize=(7, 2.3 * out.size))
-    for step, (i, j) in enumerate(np.ndindex(out.shape)):
-        out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-        draw_grid(axes[step, 0], image, f"step {step + 1}: window at ({i}, {j})", window=(i, j, kh, kw))
-        draw_grid(axes[step, 1], kernel, "kernel (same at every step)", cmap="Oranges")
-        draw_grid(axes[step, 2], out, f"out[{i}, {j}] = {out[i, j]:g}", window=(i, j, 1, 1), cmap="Greens")
-    fig.tight_layout()
+    shape = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+    final = np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel) for j in range(shape[1])] for i in range(shape[0])])
+    limit = np.abs(final).max()
+    fig, axes = plt.subplots(2, final.size + 1, figsize=(2.7 * (final.size + 1), 5.2), layout="constrained",
+                             gridspec_kw={"height_ratios": [image.shape[0], image.shape[0]]})
+    draw_grid(axes[0, 0], kernel, "the kernel K\n(the same at every step)", cmap="PuOr",
+              vmin=-np.abs(kernel).max() - 1, vmax=np.abs(kernel).max() + 1)
+    axes[1, 0].axis("off")
+    out = np.full(shape, np.nan)
+    for step, (i, j) in enumerate(np.ndindex(shape), start=1):
+        out[i, j] = final[i, j]
+        draw_grid(axes[0, step], image, f"step {step}: window at ({i}, {j})", window=(i, j, kh, kw), dim_outside=True)
+        draw_grid(axes[1, step], out, f"out[{i}, {j}] = sum(window * K) = {final[i, j]:g}", window=(i, j, 1, 1),
+                  cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes[1, step].title.set_fontsize(8.5)
+    fig.colorbar(axes[1, -1].images[0], ax=axes[1, :], shrink=0.8, label="output value (one scale for every step)")
     plt.show()
 
 
-def show_positions_1d(size, kernel_size, stride, padding):
+def show_positions_1d(ax, size, kernel_size, stride, padding):
     # The window positions along one axis: zero padding in grey, one bracket per output element.
     total = size + 2 * padding
-    fig, ax = plt.subplots(figsize=(0.6 * total + 1, 1.8))
     for k in range(total):
         is_pad = k < padding or k >= padding + size
         ax.add_patch(Rectangle((k, 0), 0.95, 0.95, color="lightgrey" if is_pad else "tab:blue", alpha=0.6))
@@ -540,7 +576,50 @@ def show_positions_1d(size, kernel_size, stride, padding):
     ax.axis("off")
     ax.set_title(f"size={size}, kernel={kernel_size}, stride={stride}, padding={padding}: "
                  f"{len(starts)} outputs", fontsize=10)
-    plt.show()
+
+
+def window_counts(size, kernel_size, padding):
+    # How many window positions of a square convolution cover each pixel of a size x size input.
+    counts = np.zeros((size, size), dtype=int)
+    starts = range(-padding, size + padding - kernel_size + 1)
+    for i in starts:
+        for j in starts:
+            counts[max(i, 0):i + kernel_size, max(j, 0):j + kernel_size] += 1
+    return counts
+
+
+def loop_rule_preview(function):
+    # A preview of the for-loop rule that the grader checks on your code: `function`, or a function of yours
+    # that it calls, has a for- or while-loop, and none of them uses a library convolution or windowing function.
+    banned = {"convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve", "sliding_window_view",
+              "as_strided", "stride_tricks", "scipy", "torch", "tensorflow", "jax", "cv2", "skimage"}
+    todo, seen, has_loop = [function], set(), False
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = inspect.getsource(current)
+            tree = ast.parse(textwrap.dedent(source))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        if current is function and "raise NotImplementedError" in source:
+            raise NotImplementedError(f"{function.__name__} is not written yet")
+        for node in ast.walk(tree):
+            has_loop = has_loop or isinstance(node, (ast.For, ast.While, ast.comprehension))
+            names = ([node.id] if isinstance(node, ast.Name) else [node.attr] if isinstance(node, ast.Attribute)
+                     else [a.name for a in node.names] + [node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                if banned & set(name.split(".")):
+                    raise AssertionError(f"{function.__name__} uses `{name}` (in {current.__name__}): this part asks "
+                                         "for explicit for-loops, not a library convolution or windowing function")
+            helper = current.__globals__.get(node.id) if isinstance(node, ast.Name) else None
+            if inspect.isfunction(helper) and helper.__module__ == current.__module__ and helper is not loop_rule_preview:
+                todo.append(helper)
+    assert has_loop, (f"{function.__name__} has no for-loop: this part asks you to slide the window with explicit "
+                      "for-loops over the output positions")
 
 
 # %% tags=["figure:sliding-window"]
@@ -641,7 +720,9 @@ print("conv2d_naive: the visible examples pass.")
 _grader.grade_alone("conv2d_naive")
 ### END HIDDEN TESTS
 for image, kernel, why in [(np.ones((3, 3)), np.ones((4, 2)), "the kernel is taller than the image"),
-                           (np.ones(5), np.ones((2, 2)), "the image is 1-D")]:
+                           (np.ones((3, 3)), np.ones((2, 4)), "the kernel is wider than the image"),
+                           (np.ones(5), np.ones((2, 2)), "the image is 1-D"),
+                           (np.ones((1, 3, 3)), np.ones((2, 2)), "the image is 3-D")]:
     try:
         conv2d_naive(image, kernel)
     except ValueError:
@@ -658,7 +739,8 @@ _grader.expect_value_error("conv2d_naive", _np.ones((3, 3)), _np.ones((1, 2, 2))
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive_reference", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 # Part A: hidden tests compare conv2d_naive with a reference on random non-square images, 1x1 and
-# image-sized kernels, integer and float32 inputs (5 points).
+# image-sized kernels, integer and float32 inputs (5 points). The visible checks below try the same
+# contracts on small cases you can check by hand: a non-square image, integers in and floats out, inputs unchanged.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d_naive")
 rng = _np.random.default_rng(7)
@@ -669,25 +751,51 @@ _grader.compare("conv2d_naive", (rng.integers(-5, 6, size=(6, 5)), rng.normal(si
 _grader.compare("conv2d_naive", (rng.integers(-5, 6, size=(6, 5)), rng.integers(-3, 4, size=(3, 2))))
 _grader.compare("conv2d_naive", (rng.normal(size=(8, 7)).astype(_np.float32), rng.normal(size=(3, 3)).astype(_np.float32)))
 ### END HIDDEN TESTS
+image = np.array([[0, 1, 2, 3],
+                  [4, 5, 6, 7]])            # 2 x 4, integers
+kernel = np.array([[1, 2]])                 # 1 x 2: out[i, j] = image[i, j] + 2 * image[i, j + 1]
+image_before, kernel_before = image.copy(), kernel.copy()
+out = conv2d_naive(image, kernel)
+assert out.shape == (2, 3), \
+    f"a (2, 4) image and a (1, 2) kernel give (H - kH + 1, W - kW + 1) = (2, 3), got {out.shape}: rows and columns swapped?"
+assert np.allclose(out, [[2, 5, 8], [14, 17, 20]]), f"conv2d_naive(image, [[1, 2]]) returned\n{out}\nexpected\n[[ 2.  5.  8.]\n [14. 17. 20.]]"
+assert np.issubdtype(out.dtype, np.floating), \
+    (f"conv2d_naive returned dtype {out.dtype} for an integer image and kernel; it should return floats: create the "
+     "output with np.zeros(shape), which is float (np.zeros_like(image) copies the image's integer dtype)")
+half = conv2d_naive(image, np.array([[0.5]]))
+assert np.allclose(half, image / 2), \
+    f"conv2d_naive(image, [[0.5]]) returned\n{half}\nexpected image / 2: integer outputs truncate 0.5 to 0"
+assert np.array_equal(image, image_before) and np.array_equal(kernel, kernel_before), \
+    "conv2d_naive modified its input in place; compute each window into a new value instead"
+print("conv2d_naive: non-square, integer and unchanged-input examples pass.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_naive_loops", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Part A: the for-loop rule (2 points). Write conv2d_naive with explicit for-loops;
 # library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
-# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+# as_strided, torch) are not allowed. The visible preview reads your code in your notebook; when your notebook is
+# graded, a hidden test checks the rule again on your code's text.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d_naive")
 _grader.check_loops("conv2d_naive")
 ### END HIDDEN TESTS
-print("conv2d_naive: the for-loop rule is checked when your notebook is graded.")
+if inspect.isfunction(conv2d_naive):   # in your notebook: a preview of the rule, read from your code
+    loop_rule_preview(conv2d_naive)
+print("conv2d_naive: the for-loop rule preview passes (the grader checks the rule again).")
 
 # %% [markdown]
-# Flip the kernel and the same image gives the negated map: the "convolution" of a textbook is the
-# cross-correlation with a flipped kernel. For this kernel, flipping turns a left-to-right detector into a
-# right-to-left one.
+# Flipping the kernel (rotating it by 180°) turns cross-correlation into the textbook convolution. For `K` the
+# flip is the same as a change of sign (`K[::-1, ::-1]` equals `-K`), so its true convolution is exactly the
+# negated map: the left-to-right detector becomes a right-to-left one. That is a property of this kernel, not of
+# convolution: `L = [[1, 2], [0, 0]]` is not negated by the flip, and its true convolution is neither its
+# cross-correlation nor the negation of it.
 
 # %%
-print("cross-correlation (what CNNs compute):\n", conv2d_naive(X, K))
-print("true convolution = cross-correlation with the flipped kernel:\n", conv2d_naive(X, K[::-1, ::-1]))
+print("K flipped equals -K:", np.array_equal(K[::-1, ::-1], -K))
+print("cross-correlation with K (what CNNs compute):\n", conv2d_naive(X, K))
+print("true convolution with K = cross-correlation with the flipped K:\n", conv2d_naive(X, K[::-1, ::-1]))
+L = np.array([[1, 2], [0, 0]])
+print("cross-correlation with L:\n", conv2d_naive(X, L))
+print("true convolution with L:\n", conv2d_naive(X, L[::-1, ::-1]))
 
 # %% [markdown]
 # ## 2. Stride and padding
@@ -696,14 +804,32 @@ print("true convolution = cross-correlation with the flipped kernel:\n", conv2d_
 #
 # - **Stride** $s$: move the window $s$ pixels at a time instead of 1. The output shrinks by about a factor of $s$.
 # - **Padding** $p$: surround the input with $p$ rows/columns of zeros on every side before sliding. With a
-#   3×3 kernel, $p=1$ keeps the output the same size as the input ("same" padding), and border pixels are
-#   seen as often as the others.
+#   3×3 kernel, $p=1$ keeps the output the same size as the input ("same" padding).
 #
 # Below, one axis of length 7 with a kernel of 3. Count the brackets: each is one output element.
 
 # %% tags=["figure:stride-padding"]
-show_positions_1d(size=7, kernel_size=3, stride=1, padding=0)
-show_positions_1d(size=7, kernel_size=3, stride=2, padding=1)
+fig, axes = plt.subplots(2, 1, figsize=(7, 4.6), layout="constrained")
+show_positions_1d(axes[0], size=7, kernel_size=3, stride=1, padding=0)
+show_positions_1d(axes[1], size=7, kernel_size=3, stride=2, padding=1)
+plt.show()
+
+# %% [markdown]
+# Padding gives every pixel a window centred on it, but it does not make the border count as much as the middle.
+# Count, for a 6×6 input and a 3×3 kernel, how many window positions cover each pixel. Without padding a corner
+# pixel is in 1 window and a pixel two steps in from every side is in 9. With $p = 1$ a corner pixel is in 4 windows,
+# a pixel elsewhere on the border in 6 and an interior pixel in 9: along each axis a window covers a pixel if it
+# starts 0, 1 or 2 cells before it, and at the border one of those three starts would lie outside the padding, so
+# $2 \times 2 = 4$ at a corner, $2 \times 3 = 6$ on an edge, $3 \times 3 = 9$ inside.
+
+# %% tags=["figure:padding-coverage"]
+fig, axes = plt.subplots(1, 2, figsize=(8, 4.4), layout="constrained")
+for ax, padding in zip(axes, (0, 1)):
+    counts = window_counts(6, 3, padding)
+    draw_grid(ax, counts, f"k = 3, p = {padding}: {(6 + 2 * padding - 3 + 1) ** 2} window positions\n"
+              f"corner {counts[0, 0]}, edge {counts[0, 2]}, interior {counts[2, 2]}", cmap="Greens", vmin=0, vmax=12)
+fig.suptitle("How many windows cover each pixel of a 6×6 input")
+plt.show()
 
 
 # %% [markdown]
@@ -761,11 +887,15 @@ _grader.expect_value_error("conv_output_size", 2, 5, 2, 0)
 _grader.expect_value_error("conv_output_size", 8, 3, -1, 0)
 ### END HIDDEN TESTS
 cases = [((7, 3), {}, 5), ((7, 3), dict(stride=2, padding=1), 4), ((28, 3), dict(padding=1), 28),
-         ((28, 2), dict(stride=2), 14), ((5, 5), {}, 1)]
+         ((28, 2), dict(stride=2), 14), ((5, 5), {}, 1),
+         ((8, 3), dict(stride=2), 3),               # the stride does not tile: (8 - 3) / 2 = 2.5 rounds down
+         ((3, 5), dict(padding=1), 1)]              # a kernel larger than the input fits the padded input
 for args, kwargs, expected in cases:
     got = conv_output_size(*args, **kwargs)
     assert got == expected, f"conv_output_size{args} with {kwargs} returned {got}, expected {expected}"
-assert isinstance(conv_output_size(7, 3), (int, np.integer)), "conv_output_size should return an int"
+for args in [(7, 3), (8, 3, 2)]:
+    assert isinstance(conv_output_size(*args), (int, np.integer)), \
+        f"conv_output_size{args} returned {conv_output_size(*args)!r}; return an int (use //, not /)"
 for args in [(3, 4), (7, 3, 0), (7, 3, 1, -1)]:
     try:
         conv_output_size(*args)
@@ -825,6 +955,12 @@ expected = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0], [0, 0, 0, 0]])
 assert isinstance(padded, np.ndarray) and padded.shape == (4, 4), \
     f"pad2d(2x2, 1) should have shape (4, 4), got {getattr(padded, 'shape', padded)}"
 assert np.array_equal(padded, expected), f"pad2d(small, 1) returned\n{padded}\nexpected\n{expected}"
+assert padded.dtype == small.dtype, \
+    f"pad2d changed the dtype from {small.dtype} to {padded.dtype}; keep x's dtype (np.zeros(..., dtype=x.dtype))"
+same = pad2d(small, 0)
+assert np.array_equal(same, small) and not np.shares_memory(same, small), \
+    "pad2d(x, 0) should return a new array equal to x, not x itself (or a view of it)"
+assert pad2d(np.ones((2, 3, 4)), (1, 2)).shape == (2, 5, 8), "a 3-D (C, H, W) input is padded on its last two axes only"
 assert pad2d(small, (0, 2)).shape == (2, 6), "padding (0, 2) adds no rows and 2 columns on each side"
 assert pad2d(np.ones((2, 3, 5, 5)), 2).shape == (2, 3, 9, 9), "a 4-D input is padded on its last two axes only"
 assert np.array_equal(small, [[1, 2], [3, 4]]), "pad2d must not modify its input"
@@ -854,15 +990,17 @@ def show_channels(x, filt, bias):
     H, W = x.shape[1] - kh + 1, x.shape[2] - kw + 1
     maps = [np.array([[np.sum(x[c, i:i + kh, j:j + kw] * filt[c]) for j in range(W)] for i in range(H)])
             for c in range(len(x))]
-    fig, axes = plt.subplots(3, len(x) + 1, figsize=(2.4 * (len(x) + 1), 7))
+    fig, axes = plt.subplots(3, len(x) + 1, figsize=(2.4 * (len(x) + 1), 7), layout="constrained")
+    # One colour scale per row, so that equal numbers look equal; signed rows are centred at 0.
+    out = sum(maps) + bias
+    weight_limit, map_limit = np.abs(filt).max() + 1, max(np.abs(maps).max(), np.abs(out).max()) + 1
     for c in range(len(x)):
-        draw_grid(axes[0, c], x[c], f"input channel {c}")
-        draw_grid(axes[1, c], filt[c], f"filter slice {c}", cmap="Oranges")
-        draw_grid(axes[2, c], maps[c], f"channel {c} ⋆ slice {c}", cmap="Purples")
-    draw_grid(axes[2, -1], sum(maps) + bias, f"sum + bias ({bias:g})\n= output map", cmap="Greens")
+        draw_grid(axes[0, c], x[c], f"input channel {c}", vmin=-1, vmax=x.max() + 1)
+        draw_grid(axes[1, c], filt[c], f"filter slice {c}", cmap="PuOr", vmin=-weight_limit, vmax=weight_limit)
+        draw_grid(axes[2, c], maps[c], f"channel {c} ⋆ slice {c}", cmap="RdBu_r", vmin=-map_limit, vmax=map_limit)
+    draw_grid(axes[2, -1], out, f"sum + bias ({bias:g})\n= output map", cmap="RdBu_r", vmin=-map_limit, vmax=map_limit)
     axes[0, -1].axis("off")
     axes[1, -1].axis("off")
-    fig.tight_layout()
     plt.show()
 
 
@@ -878,8 +1016,9 @@ show_channels(rng.integers(0, 4, size=(3, 4, 4)), rng.integers(-1, 2, size=(3, 2
 #
 # ## Part C: `conv2d` (25 points)
 #
-# Implement `conv2d(x, weight, bias=None, stride=1, padding=0)` with exactly the semantics of PyTorch's
-# `torch.nn.functional.conv2d`:
+# Implement `conv2d(x, weight, bias=None, stride=1, padding=0)`: it computes what PyTorch's
+# `torch.nn.functional.conv2d` computes for the same arguments (PyTorch also has `dilation`, `groups` and
+# `padding="same"`, which are left out here):
 #
 # - `stride` and `padding` are an `int` or an `(h, w)` pair (use `as_pair`); pad with `pad2d`, size the output with
 #   `conv_output_size`.
@@ -964,7 +1103,8 @@ print("conv2d: the visible examples pass.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_reference", "locked": true, "points": 13, "schema_version": 3, "solution": false, "task": false}
 # Part C: hidden tests compare conv2d with a reference on random batches with several channels and filters,
-# strides, padding, int and pair arguments, integer and float32 inputs (13 points).
+# strides, padding, int and pair arguments, integer and float32 inputs (13 points). The visible checks below try
+# each of those contracts on a case you can check by hand.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d")
 rng = _np.random.default_rng(42)
@@ -989,6 +1129,42 @@ _grader.compare("conv2d", (rng.integers(-4, 5, size=(2, 2, 5, 6)), rng.integers(
 _grader.compare("conv2d", (rng.normal(size=(2, 3, 6, 7)).astype(_np.float32), rng.normal(size=(2, 3, 3, 3)).astype(_np.float32),
                            rng.normal(size=2).astype(_np.float32)), dict(stride=2, padding=1))
 ### END HIDDEN TESTS
+# An integer, non-square image and a kernel that is not symmetric: out[i, j] = 0.5 * x[i, j] + x[i, j + 1].
+x = np.arange(8).reshape(1, 1, 2, 4)
+w = np.array([[[[0.5, 1.0]]]])
+x_before, w_before = x.copy(), w.copy()
+out = conv2d(x, w)
+assert out.shape == (1, 1, 2, 3), f"a (2, 4) image and a (1, 2) kernel give (1, 1, 2, 3), got {out.shape}: H and W swapped?"
+assert np.issubdtype(out.dtype, np.floating), \
+    f"conv2d returned dtype {out.dtype} for an integer x; it should return floats (create the output with np.zeros)"
+expected = np.array([[1, 2.5, 4], [7, 8.5, 10]])
+if np.allclose(out[0, 0], [[0.5, 2, 3.5], [6.5, 8, 9.5]]):
+    raise AssertionError("conv2d flipped the kernel (true convolution); use the kernel as it is")
+assert np.allclose(out[0, 0], expected), f"conv2d(x, [[0.5, 1]]) returned\n{out[0, 0]}\nexpected\n{expected}"
+assert np.array_equal(x, x_before) and np.array_equal(w, w_before), "conv2d modified its input in place"
+
+# stride and padding as (h, w) pairs: stride 2 down and 1 across, no padding above and below, 1 left and right.
+x = np.arange(16.0).reshape(1, 1, 4, 4)
+try:
+    out = conv2d(x, np.ones((1, 1, 2, 2)), stride=(2, 1), padding=(0, 1))
+except (TypeError, ValueError, IndexError) as error:
+    raise AssertionError(f"conv2d(x, w, stride=(2, 1), padding=(0, 1)) raised {type(error).__name__}: {error}; "
+                         "stride and padding may be (h, w) pairs: read them with as_pair") from None
+assert out.shape == (1, 1, 2, 5), \
+    (f"stride=(2, 1), padding=(0, 1) on a 4x4 image with a 2x2 kernel gives H_out = (4 - 2) // 2 + 1 = 2 and "
+     f"W_out = (4 + 2 - 2) // 1 + 1 = 5, got {out.shape[2:]}: is a pair read as (h, w)?")
+expected = np.array([[4, 10, 14, 18, 10], [20, 42, 46, 50, 26]])
+assert np.allclose(out[0, 0], expected), f"stride=(2, 1), padding=(0, 1): got\n{out[0, 0]}\nexpected\n{expected}"
+
+# Three filters over two channels, one bias each, and a stride that does not tile the 3x5 input (the last row and
+# column fit no window): every window sums 4 * 1 + 4 * 2 = 12, plus its filter's bias.
+two_channels = np.stack([np.ones((3, 5)), 2 * np.ones((3, 5))])[None]   # (1, 2, 3, 5)
+out = conv2d(two_channels, np.ones((3, 2, 2, 2)), np.array([0.0, 10.0, 20.0]), stride=2)
+assert out.shape == (1, 3, 1, 2), f"stride 2 with a 2x2 kernel on 3x5 gives (1, 3, 1, 2), got {out.shape}"
+assert np.allclose(out[0, :, 0, 0], [12, 22, 32]), \
+    (f"filters with biases [0, 10, 20] should give [12, 22, 32], got {out[0, :, 0, 0]}: add bias[o], once, to "
+     "every output of filter o")
+print("conv2d: integer, non-square, pair and bias examples pass.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_errors", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 # Part C: invalid inputs raise ValueError (5 points).
@@ -998,6 +1174,8 @@ _grader.grade_alone("conv2d")
 bad_calls = [
     ((np.ones((3, 5, 5)), np.ones((1, 3, 2, 2))), {}, "x is 3-D, not (N, C_in, H, W)"),
     ((np.ones((1, 3, 5, 5)), np.ones((1, 2, 2, 2))), {}, "x has 3 channels but weight expects 2"),
+    ((np.ones((1, 3, 5, 5)), np.ones((2, 1, 2, 2))), {}, "x has 3 channels but weight expects 1 (NumPy would broadcast)"),
+    ((np.ones((1, 1, 4, 4)), np.ones((1, 2, 2))), {}, "weight is 3-D, not (C_out, C_in, kH, kW)"),
     ((np.ones((1, 1, 3, 3)), np.ones((1, 1, 4, 4))), {}, "the 4x4 kernel is larger than the 3x3 input"),
 ]
 for args, kwargs, why in bad_calls:
@@ -1019,12 +1197,15 @@ _grader.expect_value_error("conv2d", _np.ones((1, 3, 4, 4)), _np.ones((2, 1, 2, 
 # %% nbgrader={"grade": true, "grade_id": "test_conv2d_loops", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Part C: the for-loop rule (2 points). Write conv2d with explicit for-loops;
 # library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
-# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+# as_strided, torch) are not allowed. The visible preview reads your code in your notebook; when your notebook is
+# graded, a hidden test checks the rule again on your code's text.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("conv2d")
 _grader.check_loops("conv2d")
 ### END HIDDEN TESTS
-print("conv2d: the for-loop rule is checked when your notebook is graded.")
+if inspect.isfunction(conv2d):   # in your notebook: a preview of the rule, read from your code
+    loop_rule_preview(conv2d)
+print("conv2d: the for-loop rule preview passes (the grader checks the rule again).")
 
 # %% [markdown]
 # ## 4. A convolution layer, and what weight sharing buys
@@ -1094,6 +1275,10 @@ assert out.shape == (2, 8, 6, 6), \
 params = layer.parameters()
 assert len(params) == 2 and params[0] is layer.weight and params[1] is layer.bias, \
     "parameters() should return [self.weight, self.bias]"
+std, he = np.std(Conv2D(16, 32, 3, seed=0).weight), np.sqrt(2 / (16 * 3 * 3))
+assert abs(std / he - 1) < 0.05, \
+    (f"Conv2D(16, 32, 3) weights have std {std:.4f}; He initialisation has std sqrt(2 / fan_in) = {he:.4f} "
+     "with fan_in = in_channels * kH * kW = 144")
 print("Conv2D: the visible examples pass.")
 ### BEGIN HIDDEN TESTS
 rng = _np.random.default_rng(11)
@@ -1161,16 +1346,17 @@ assert abs(big.std() / expected_std - 1) < 0.05, \
 
 # %% tags=["figure:pooling"]
 def show_pooling(x, size):
-    # Colour each non-overlapping window, then show the max and the mean of each window.
-    blocks = np.kron(np.arange((x.shape[0] // size) * (x.shape[1] // size)).reshape(x.shape[0] // size, -1),
-                     np.ones((size, size)))
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
-    draw_grid(axes[0], x, f"input, {size}x{size} windows")
-    axes[0].imshow(blocks, cmap="Pastel1", alpha=0.6)
+    # Outline each non-overlapping window, then show the max and the mean of each window, all on one colour scale.
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained")
+    scale = dict(cmap="Greens", vmin=-1, vmax=x.max() + 1)
+    draw_grid(axes[0], x, f"input, {size}x{size} windows", **scale)
+    for r in range(0, x.shape[0] - size + 1, size):
+        for c in range(0, x.shape[1] - size + 1, size):
+            axes[0].add_patch(Rectangle((c - 0.5, r - 0.5), size, size, fill=False, edgecolor="tab:orange",
+                                        linewidth=3, zorder=4, clip_on=False))
     windows = x.reshape(x.shape[0] // size, size, x.shape[1] // size, size)
-    draw_grid(axes[1], windows.max(axis=(1, 3)), "max pooling", cmap="Greens")
-    draw_grid(axes[2], windows.mean(axis=(1, 3)), "average pooling", cmap="Greens")
-    fig.tight_layout()
+    draw_grid(axes[1], windows.max(axis=(1, 3)), "max pooling", **scale)
+    draw_grid(axes[2], windows.mean(axis=(1, 3)), "average pooling", **scale)
     plt.show()
 
 
@@ -1239,6 +1425,12 @@ assert isinstance(out, np.ndarray) and out.shape == (1, 1, 2, 2), \
     f"2x2 max pooling of a 4x4 map should give (1, 1, 2, 2), got {getattr(out, 'shape', out)}"
 assert np.array_equal(out[0, 0], [[6, 2], [2, 9]]), f"max_pool2d(x, 2) returned\n{out[0, 0]}\nexpected\n[[6 2]\n [2 9]]"
 assert max_pool2d(x, 2, stride=1).shape == (1, 1, 3, 3), "kernel 2 with stride 1 on 4x4 gives 3x3"
+batch = np.concatenate([x, -x])                  # (2, 1, 4, 4): the second image is the first one negated
+out = max_pool2d(batch, 2)
+assert out.shape == (2, 1, 2, 2) and np.array_equal(out[1, 0], [[-1, 0], [0, -3]]), \
+    (f"max_pool2d of the negated image should give [[-1, 0], [0, -3]], got\n{out[1, 0]}\n"
+     "pool each image and each channel on its own: reduce over the window's last two axes only")
+assert max_pool2d(x, (2, 1), stride=(2, 1)).shape == (1, 1, 2, 4), "kernel (2, 1) with stride (2, 1) on 4x4 gives 2x4"
 assert max_pool2d(np.ones((2, 3, 5, 7)), 2).shape == (2, 3, 2, 3), \
     "pooling (2, 3, 5, 7) by 2 keeps N and C and drops the leftover row and column: (2, 3, 2, 3)"
 print("max_pool2d: the visible examples pass.")
@@ -1261,27 +1453,36 @@ assert isinstance(out, np.ndarray) and out.shape == (1, 1, 2, 2), \
 assert np.allclose(out[0, 0], [[3.5, 1], [1, 6]]), f"avg_pool2d(x, 2) returned\n{out[0, 0]}\nexpected\n[[3.5 1. ]\n [1.  6. ]]"
 assert np.allclose(avg_pool2d(np.arange(6.0).reshape(1, 1, 2, 3), (1, 3)), [[[[1], [4]]]]), \
     "a (1, 3) window averages each row of three"
+out = avg_pool2d(np.array([[[[1, 2], [3, 5]]]]), 2)
+assert np.issubdtype(out.dtype, np.floating) and np.allclose(out, 2.75), \
+    f"avg_pool2d of the integers [[1, 2], [3, 5]] should be the float 2.75, got {out.ravel()} ({out.dtype})"
 print("avg_pool2d: the visible examples pass.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_max_pool2d_loops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Part E: the for-loop rule (1 point). Write max_pool2d with explicit for-loops;
 # library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
-# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+# as_strided, torch) are not allowed. The visible preview reads your code in your notebook; when your notebook is
+# graded, a hidden test checks the rule again on your code's text.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("max_pool2d")
 _grader.check_loops("max_pool2d")
 ### END HIDDEN TESTS
-print("max_pool2d: the for-loop rule is checked when your notebook is graded.")
+if inspect.isfunction(max_pool2d):   # in your notebook: a preview of the rule, read from your code
+    loop_rule_preview(max_pool2d)
+print("max_pool2d: the for-loop rule preview passes (the grader checks the rule again).")
 
 # %% nbgrader={"grade": true, "grade_id": "test_avg_pool2d_loops", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Part E: the for-loop rule (1 point). Write avg_pool2d with explicit for-loops;
 # library convolution and windowing functions (np.convolve, np.correlate, scipy.signal, sliding_window_view,
-# as_strided, torch) are not allowed. When your notebook is graded, a hidden test reads your code to check this.
+# as_strided, torch) are not allowed. The visible preview reads your code in your notebook; when your notebook is
+# graded, a hidden test checks the rule again on your code's text.
 ### BEGIN HIDDEN TESTS
 _grader.grade_alone("avg_pool2d")
 _grader.check_loops("avg_pool2d")
 ### END HIDDEN TESTS
-print("avg_pool2d: the for-loop rule is checked when your notebook is graded.")
+if inspect.isfunction(avg_pool2d):   # in your notebook: a preview of the rule, read from your code
+    loop_rule_preview(avg_pool2d)
+print("avg_pool2d: the for-loop rule preview passes (the grader checks the rule again).")
 
 # %% [markdown]
 # ## 6. A small convolutional network
@@ -1414,10 +1615,18 @@ assert len(net.layers) == 5 and all(isinstance(layer, kind) for layer, kind in z
      + (f"; missing: {', '.join(missing)}" if missing else ""))
 assert net.layers[0].weight.shape == (8, 1, 3, 3), f"the Conv2D weight should be (8, 1, 3, 3), got {net.layers[0].weight.shape}"
 assert as_pair(net.layers[0].padding) == (1, 1), "the convolution should use padding=1, so that it keeps the image's H x W"
+assert not isinstance(net.layers[2], AvgPool2D), "pool with MaxPool2D(2), not AvgPool2D (a subclass of MaxPool2D)"
 assert net.layers[4].weight.shape == (8 * 14 * 14, 10), \
     f"the Dense weight should be (8 * 14 * 14, 10) = (1568, 10), got {net.layers[4].weight.shape}"
 logits = net(np.ones((2, 1, 28, 28)))
 assert logits.shape == (2, 10), f"logits should have shape (N, num_classes) = (2, 10), got {logits.shape}"
+x = np.linspace(-1, 1, 28 * 28).reshape(1, 1, 28, 28)
+logits, by_hand = net(x), x
+for k in range(5):
+    by_hand = net.layers[k](by_hand)
+assert np.allclose(logits, by_hand), "forward(x) should apply every layer of self.layers, in order, to x"
+assert np.allclose(SimpleConvNet(seed=0)(x), logits), \
+    "SimpleConvNet(seed=0) built twice gives different outputs: pass seeds derived from `seed` to Conv2D and Dense"
 print("SimpleConvNet: the visible examples pass.")
 ### BEGIN HIDDEN TESTS
 rng = _np.random.default_rng(9)
@@ -1459,6 +1668,11 @@ assert _grader.close(_np.asarray(second(x), dtype=float), _np.asarray(first(x), 
 # kernels from the start of this notebook respond to horizontal and vertical changes of brightness; their combined
 # magnitude $\sqrt{g_x^2 + g_y^2}$ outlines the edges. Both filters run in one call of your `conv2d`, as two output
 # channels of one layer.
+#
+# We pad by 1 so that the maps line up with the photograph, and then crop the outermost ring of each map: there
+# the window hangs over the zero padding, and the photograph's bright border meeting the zeros looks like an edge
+# nearly as strong as the strongest in the picture (the cell prints both). Signed maps are drawn on a colour scale centred at 0:
+# red where brightness falls from left to right (or from top to bottom), blue where it rises.
 
 # %% tags=["figure:edges"]
 photo = plt.imread(get_sample_data("grace_hopper.jpg", asfileobj=False)).mean(axis=2) / 255   # (600, 512) gray
@@ -1467,53 +1681,259 @@ photo = photo[::4, ::4]                                                         
 sobel_x = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
 sobel_filters = np.stack([sobel_x, sobel_x.T])[:, None]          # (2 filters, 1 channel, 3, 3)
 edges = conv2d(photo[None, None], sobel_filters, padding=1)[0]    # (2, 150, 128)
+magnitude = np.hypot(*edges)
+ring = np.ones(magnitude.shape, dtype=bool)
+ring[1:-1, 1:-1] = False
+print(f"edge magnitude on the outermost ring (the zero padding): up to {magnitude[ring].max():.2f}; "
+      f"inside: up to {magnitude[~ring].max():.2f}")
+edges, magnitude = edges[:, 1:-1, 1:-1], magnitude[1:-1, 1:-1]  # crop the ring
 
-fig, axes = plt.subplots(1, 4, figsize=(14, 4.5))
-panels = [(photo, "input", "gray"), (edges[0], "Sobel x: vertical edges", "RdBu"),
-          (edges[1], "Sobel y: horizontal edges", "RdBu"), (np.hypot(*edges), "edge magnitude", "magma")]
-for ax, (image, title, cmap) in zip(axes, panels):
-    ax.imshow(image, cmap=cmap)
-    ax.set_title(title)
+limit = np.abs(edges).max()
+fig, axes = plt.subplots(1, 4, figsize=(15, 4.6), layout="constrained")
+axes[0].imshow(photo, cmap="gray")
+axes[0].set_title("input (150 × 128)")
+for ax, image, title in [(axes[1], edges[0], "Sobel x: vertical edges"), (axes[2], edges[1], "Sobel y: horizontal edges")]:
+    shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(title + "\n(outer ring cropped)")
+fig.colorbar(shown, ax=axes[1:3], shrink=0.8, label="response (one scale, centred at 0)")
+shown = axes[3].imshow(magnitude, cmap="magma", vmin=0)
+axes[3].set_title("edge magnitude √(gx² + gy²)")
+fig.colorbar(shown, ax=axes[3], shrink=0.8)
+for ax in axes:
     ax.axis("off")
 plt.show()
 
 # %% [markdown]
 # ## 8. Understand it: what the first layer of `SimpleConvNet` sees
 #
-# Before training, the first layer's 8 filters are random, and so are its feature maps: some respond to
-# brightness, some weakly to edges, and some hardly at all, because ReLU zeroes every negative response. Training would shape the filters into detectors like the Sobel kernels. To see
-# what good filters do, we hand the same layer eight designed kernels: edge detectors in four directions, a blur,
-# a sharpen, a Laplacian (spots and outlines) and the identity. The rows show the layer's output after ReLU and
-# pooling, exactly what the `Dense` layer receives.
+# Before training, the first layer's 8 filters are random, and so are its feature maps. To see what good filters
+# do, we then hand the same layer eight designed kernels: edge detectors in four directions, a blur, a sharpen, a
+# Laplacian (spots and outlines) and the identity; training would shape the random filters into detectors like these
+# (section 11 shows it for one kernel). Each kernel is drawn above its feature map. The maps are the
+# convolution's output *before* the ReLU (the outer ring, where the window meets the zero padding, cropped as in
+# section 7), all sixteen on one colour scale centred at 0, so you can compare their strength and sign. The ReLU
+# keeps only the red parts: a filter whose map is blue almost everywhere, like one of the random ones here, is
+# nearly silent after it (the cell prints the share each random filter keeps). Most random filters give faint
+# copies of the photograph; the designed ones pick out one kind of structure each.
 
 # %% tags=["figure:feature-maps"]
 small = photo[::2, ::2]                                              # (75, 64)
 net = SimpleConvNet(in_channels=1, image_size=small.shape, seed=0)
-conv, relu, pool = net.layers[:3]
+conv = net.layers[0]
+random_maps = conv(small[None, None])                               # (1, 8, 75, 64), before the ReLU
+logits = net.layers[4](net.layers[3](net.layers[2](net.layers[1](random_maps))))   # = net(small[None, None])
+print("logits of the untrained network for this photo (meaningless until it is trained):", logits.round(2))
+random_kernels = conv.weight[:, 0].copy()
 
 designed = {
     "vertical edge": sobel_x, "horizontal edge": sobel_x.T,
-    "diagonal \\": np.array([[2, 1, 0], [1, 0, -1], [0, -1, -2]]), "diagonal /": np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]]),
+    "diagonal edge /": np.array([[2, 1, 0], [1, 0, -1], [0, -1, -2]]),
+    "diagonal edge \\": np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]]),
     "blur": np.ones((3, 3)) / 9, "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
     "Laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]), "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]]),
 }
+conv.weight = np.stack(list(designed.values())).astype(float)[:, None]
+designed_maps = conv(small[None, None])
 
-fig, axes = plt.subplots(2, 8, figsize=(16, 4.6))
-for row, label in enumerate(["random filters (untrained)", "designed filters"]):
-    if row == 1:
-        conv.weight = np.stack(list(designed.values())).astype(float)[:, None]
-    maps = pool(relu(conv(small[None, None])))[0]                   # (8, 37, 32)
-    for k, ax in enumerate(axes[row]):
-        ax.imshow(maps[k], cmap="viridis")
-        ax.set_title(list(designed)[k] if row else f"filter {k}", fontsize=9)
-        ax.axis("off")
-    axes[row, 0].text(-0.15, 0.5, label, transform=axes[row, 0].transAxes, rotation=90, ha="right", va="center")
+random_maps, designed_maps = random_maps[0, :, 1:-1, 1:-1], designed_maps[0, :, 1:-1, 1:-1]   # ring cropped
+kept = (random_maps > 0).mean(axis=(1, 2))
+print("share of each random filter's map that the ReLU keeps (> 0):", kept.round(2))
+map_limit = np.percentile(np.abs(np.concatenate([random_maps, designed_maps])), 99)
+fig, axes = plt.subplots(4, 8, figsize=(16, 9.4), layout="constrained",
+                         gridspec_kw={"height_ratios": [0.7, 1, 0.7, 1]})
+rows = [(random_kernels, random_maps, [f"random filter {k}" for k in range(8)]),
+        (conv.weight[:, 0], designed_maps, list(designed))]
+for block, (kernels, maps, names) in enumerate(rows):
+    kernel_limit = np.abs(kernels).max()
+    for k in range(8):
+        top, bottom = axes[2 * block, k], axes[2 * block + 1, k]
+        kernel_image = top.imshow(kernels[k], cmap="PuOr", vmin=-kernel_limit, vmax=kernel_limit)
+        top.set_title(names[k], fontsize=9)
+        map_image = bottom.imshow(maps[k], cmap="RdBu_r", vmin=-map_limit, vmax=map_limit)
+        top.axis("off")
+        bottom.axis("off")
+    fig.colorbar(kernel_image, ax=axes[2 * block, :], shrink=0.9, label="kernel weight")
+fig.colorbar(map_image, ax=axes[:, :], location="bottom", shrink=0.5, aspect=40,
+             label=f"response before the ReLU, one scale for all 16 maps (saturates beyond ±{map_limit:.2f}, 1% of values)")
 plt.show()
-print("logits for this photo (untrained, so meaningless for now):", net(small[None, None]).round(2))
-
+print("diagonal kernels on a '/' edge (bright above-left, dark below-right) and on a '\\' edge:")
+slash, backslash = np.triu(np.ones((3, 3)))[:, ::-1], np.triu(np.ones((3, 3)))
+for name in ("diagonal edge /", "diagonal edge \\"):
+    print(f"  {name}: {np.sum(designed[name] * slash):g} and {np.sum(designed[name] * backslash):g}")
 
 # %% [markdown]
-# ## 9. Stretch (ungraded): loops versus vectorised code
+# ## 9. Translation: shift the image, and the feature map shifts with it
+#
+# Weight sharing has a consequence you can test: the same kernel at every position means that shifting the input
+# shifts the output by the same amount. The convolution is **translation-equivariant**. Below, the second image is
+# the same part of the photograph moved 3 pixels down and 5 to the right (taken from the full photograph, so
+# no pixels wrap around). Shift its feature map back by (3, 5) and, wherever the two images show the same pixels,
+# it equals the first map exactly (the cell prints the largest difference); only the moved map's top 3 rows and
+# left 5 columns differ, because there it sees pixels that the first image does not contain. The crosses mark one
+# point of the scene: where it is in the first image (+) and where it moved to (×).
+#
+# Pooling adds a little **invariance**: a 4×4 max pool reports the strongest response in each window, so it
+# changes less than the map itself when the image moves by a pixel or two. But only a little, and it does not
+# last: the right-hand plot moves the image 0 to 8 pixels to the right and measures how much each output changes
+# (the norm of the change over the norm of the output), without shifting back. The max-pooled map changes less
+# than the map before pooling (the cell prints both for a one-pixel move), but it does change, and more with every
+# pixel up to the size of the pooling window. A CNN is only approximately shift-invariant.
+
+# %% tags=["figure:translation"]
+top, left, size, dy, dx = 40, 30, 48, 3, 5
+view = photo[top:top + size, left:left + size]
+moved = photo[top - dy:top - dy + size, left - dx:left - dx + size]   # moved[i + dy, j + dx] == view[i, j]
+view_map, moved_map = conv2d_naive(view, sobel_x), conv2d_naive(moved, sobel_x)   # (46, 46) each
+difference = np.abs(moved_map[dy:, dx:] - view_map[:-dy, :-dx]).max()
+print(f"largest difference between the moved map shifted back and the original map: {difference:g}")
+
+# For the right-hand plot: one map of a wider strip, cut at every shift (the slice is the map of the moved image,
+# which is equivariance once more).
+strip_map = np.maximum(conv2d_naive(photo[top:top + size, left - 8:left + size], sobel_x), 0)[None, None]
+shifts = np.arange(9)
+change = {"ReLU map": [], "after 4×4 max pooling": []}
+base = strip_map[..., 8:]
+for shift in shifts:
+    current = strip_map[..., 8 - shift:8 - shift + base.shape[-1]]
+    change["ReLU map"].append(np.linalg.norm(current - base) / np.linalg.norm(base))
+    change["after 4×4 max pooling"].append(np.linalg.norm(max_pool2d(current, 4) - max_pool2d(base, 4))
+                                           / np.linalg.norm(max_pool2d(base, 4)))
+
+print(f"moved 1 pixel right: the ReLU map changes by {change['ReLU map'][1]:.0%}, "
+      f"the max-pooled map by {change['after 4×4 max pooling'][1]:.0%}")
+fig, axes = plt.subplots(1, 5, figsize=(17, 3.8), layout="constrained",
+                         gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
+limit = np.abs(view_map).max()
+for ax, image, title in [(axes[0], view, "image"), (axes[1], moved, f"moved {dy} down, {dx} right")]:
+    ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+for ax, image, title in [(axes[2], view_map, "Sobel x of the image"), (axes[3], moved_map, "Sobel x of the moved image")]:
+    shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(title)
+for ax, offset in zip(axes[:4], (0, 0, 1, 1)):   # map position (i, j) is the window centred on pixel (i + 1, j + 1)
+    ax.plot(20 - offset, 20 - offset, "+", color="lime", markersize=14, markeredgewidth=2)   # a point of the scene
+for ax, offset, colour in [(axes[1], 0, "yellow"), (axes[3], 1, "black")]:
+    ax.plot(20 + dx - offset, 20 + dy - offset, "x", color=colour, markersize=10, markeredgewidth=2)   # where it moved
+for ax in axes[:4]:
+    ax.axis("off")
+fig.colorbar(shown, ax=axes[2:4], shrink=0.8, label="response")
+for label, values in change.items():
+    axes[4].plot(shifts, values, "o-", label=label)
+axes[4].set_xlabel("image moved right by (pixels)")
+axes[4].set_ylabel("relative change of the output")
+axes[4].set_title("pooling changes less, but it changes")
+axes[4].legend()
+plt.show()
+
+# %% [markdown]
+# ## 10. How far a unit sees: receptive fields, and the 1×1 convolution
+#
+# A unit's **receptive field** is the patch of the input that can change it. One 3×3 convolution sees 3×3 pixels.
+# Stack a second 3×3 convolution on top and each of its units sees a 3×3 window of the first layer, each of which
+# sees 3×3 pixels: together a 5×5 patch of the input (each extra 3×3 layer adds 2). Put a 2×2 max pool (stride 2)
+# between the two convolutions and the second layer's 3×3 window spans 6×6 first-layer units, so its receptive
+# field grows to 8×8. That is why CNNs alternate convolution and pooling: a few layers see the whole object. The
+# numbers count the paths from each input pixel to the one unit at the top: the centre of the receptive field
+# reaches it in many ways, its rim in one.
+
+# %% tags=["figure:receptive-field"]
+def paths_to_one_unit(window_above, kernel_size):
+    # For each cell of the layer below, the number of paths to the unit: the counts above, spread by a kernel of ones.
+    rows, cols = window_above.shape
+    below = np.zeros((rows + kernel_size - 1, cols + kernel_size - 1), dtype=int)
+    for (r, c), count in np.ndenumerate(window_above):
+        below[r:r + kernel_size, c:c + kernel_size] += count
+    return below
+
+
+one = np.ones((1, 1), dtype=int)
+fields = {"one 3×3 convolution": paths_to_one_unit(one, 3),
+          "two 3×3 convolutions": paths_to_one_unit(paths_to_one_unit(one, 3), 3),
+          "3×3 conv → 2×2 max pool → 3×3 conv": paths_to_one_unit(np.kron(paths_to_one_unit(one, 3), np.ones((2, 2), dtype=int)), 3)}
+fig, axes = plt.subplots(1, 3, figsize=(14, 5.2), layout="constrained")
+for ax, (title, counts) in zip(axes, fields.items()):
+    canvas = np.full((10, 10), np.nan)                                  # the same 10 x 10 patch of input pixels
+    start = (10 - len(counts)) // 2
+    canvas[start:start + len(counts), start:start + len(counts)] = counts
+    draw_grid(ax, canvas, f"{title}:\nsees {counts.shape[0]}×{counts.shape[1]} input pixels", cmap="Greens",
+              vmin=0, vmax=11)
+fig.suptitle("The receptive field of one unit, on the same patch of input pixels (numbers: paths to the unit)")
+plt.show()
+
+# %% [markdown]
+# A **1×1 convolution** is the other extreme: its receptive field is one pixel, and it mixes channels only. At
+# every position it computes `weight[:, :, 0, 0] @ x[n, :, i, j]`: the same dense layer from `C_in` to `C_out`
+# numbers, applied to every pixel. Networks use it to change the number of channels cheaply. The cell checks it
+# with your `conv2d`.
+
+# %%
+rng = np.random.default_rng(2)
+x, w = rng.normal(size=(1, 3, 4, 5)), rng.normal(size=(2, 3, 1, 1))
+per_pixel_dense = np.einsum("oc,nchw->nohw", w[:, :, 0, 0], x)
+print("a 1x1 convolution equals a dense layer applied at every pixel:", np.allclose(conv2d(x, w), per_pixel_dense))
+
+# %% [markdown]
+# ## 11. Learn a kernel
+#
+# Section 8 said that training shapes random filters into detectors. Here is the smallest version of that, with
+# your `conv2d_naive`. Take a crop $X$ of the photograph and a target $T$: the output of a Sobel kernel that the
+# learner never sees. Start from a random 3×3 kernel $K$, compute $Y = $ `conv2d_naive(X, K)` and the loss
+# $L = \frac{1}{2n}\sum_{i,j}(Y_{ij} - T_{ij})^2$ over the $n$ output positions. Since
+# $Y_{ij} = \sum_{a,b} X_{i+a,\,j+b} K_{ab}$,
+#
+# $$\frac{\partial L}{\partial K_{ab}} = \sum_{i,j} \frac{\partial L}{\partial Y_{ij}}\, X_{i+a,\,j+b}
+# \qquad\text{that is,}\qquad \frac{\partial L}{\partial K} = \texttt{conv2d\_naive}\Big(X,\ \frac{\partial L}{\partial Y}\Big),
+# \qquad \frac{\partial L}{\partial Y} = \frac{Y - T}{n}:$$
+#
+# the gradient with respect to the kernel is itself a cross-correlation, of the input with the output's gradient
+# (a "kernel" as large as the output, which leaves a 3×3 result). The cell checks one entry of it against a finite
+# difference, then takes 40 steps of gradient descent $K \leftarrow K - \eta\, \partial L / \partial K$. The crop is
+# standardised (mean 0, standard deviation 1) so that one step size $\eta = 0.5$ suits every entry of the kernel.
+
+# %% tags=["figure:learn-kernel"]
+crop = photo[48:64, 78:94]                                   # 16 x 16: an eye behind the glasses
+X_crop = (crop - crop.mean()) / crop.std()
+target = conv2d_naive(X_crop, sobel_x)                       # what the hidden kernel makes of the crop
+
+
+def loss_and_gradient(kernel):
+    residual = conv2d_naive(X_crop, kernel) - target
+    return 0.5 * np.mean(residual ** 2), conv2d_naive(X_crop, residual / residual.size)
+
+
+kernel = np.random.default_rng(0).normal(size=(3, 3))
+start_kernel = kernel.copy()
+loss, gradient = loss_and_gradient(kernel)
+nudged = kernel.copy()
+nudged[0, 2] += 1e-6
+print(f"dL/dK[0, 2]: from the formula {gradient[0, 2]:.6f}, "
+      f"from a finite difference {(loss_and_gradient(nudged)[0] - loss) / 1e-6:.6f}")
+losses = []
+for step in range(40):
+    loss, gradient = loss_and_gradient(kernel)
+    losses.append(loss)
+    kernel = kernel - 0.5 * gradient
+print(f"loss {losses[0]:.3g} at the start, {losses[-1]:.2g} after {len(losses)} steps; "
+      f"largest error of the learned kernel: {np.abs(kernel - sobel_x).max():.1g}")
+
+fig, axes = plt.subplots(1, 4, figsize=(15, 3.8), layout="constrained", gridspec_kw={"width_ratios": [1.6, 1, 1, 1]})
+axes[0].semilogy(losses, "o-", markersize=3)
+axes[0].set_xlabel("gradient-descent step")
+axes[0].set_ylabel("loss L (log scale)")
+axes[0].set_title("the loss falls, and the kernel turns into Sobel x")
+for ax, values, title in [(axes[1], start_kernel, "random start"), (axes[2], kernel, f"learned after {len(losses)} steps"),
+                          (axes[3], sobel_x, "hidden target (Sobel x)")]:
+    draw_grid(ax, np.round(values, 2) + 0.0, title, cmap="PuOr", vmin=-2.5, vmax=2.5)   # + 0.0: no "-0"
+plt.show()
+
+# %% [markdown]
+# This is what training does to every filter of a CNN: the gradient of the loss with respect to each kernel is a
+# cross-correlation like the one above, and gradient descent follows it. The next assignment computes these
+# gradients through the whole network (backpropagation through `conv2d`, pooling and the dense layer) and so trains
+# `SimpleConvNet`.
+
+# %% [markdown]
+# ## 12. Stretch (ungraded): loops versus vectorised code
 #
 # Your `conv2d` runs one Python iteration per output position, and Python iterations are slow. Deep-learning
 # libraries rearrange the computation into one big matrix product ("im2col"). A neat way to do it with NumPy:
@@ -1586,10 +2006,17 @@ else:
 # - A multi-channel filter sums over all input channels; a layer with `C_out` filters makes `C_out` feature maps.
 # - Pooling summarises windows without parameters; a CNN stacks convolution, non-linearity and pooling, then
 #   classifies the flattened features with a dense layer.
+# - Convolution is translation-equivariant (shift the input, the map shifts); max pooling makes the output only
+#   approximately invariant to small shifts.
+# - Stacked 3×3 convolutions see 5×5, 7×7, ...; pooling between them grows the receptive field faster. A 1×1
+#   convolution is a dense layer across channels, applied at every pixel.
+# - The gradient of the loss with respect to a kernel is a cross-correlation of the input with the output's gradient;
+#   gradient descent on it turns a random kernel into the detector the data asks for.
 #
 # **Going further**
 # 1. Add a `dilation` argument to `conv2d` (gaps between kernel elements) and adapt the output-size formula.
 # 2. Implement `groups` (each filter sees only a slice of the channels); what do you get with `groups = C_in = C_out`?
-# 3. Write the backward pass of `conv2d`: the gradient with respect to the input is itself a convolution. Which one?
+# 3. Section 11 found the gradient with respect to the kernel. The gradient with respect to the input is a convolution
+#    too: which one? Check your answer with a finite difference, as section 11 does.
 #
 # Before you submit: *Kernel → Restart & Run All*, and check that every test cell above runs without an error.

@@ -51,6 +51,9 @@ def conv2d_naive(image, kernel):
 '''),
     wrong("naive_rejects_full_kernel", "conv2d_naive", "refuses a kernel as large as the image",
           "a kernel as large as the image gives a 1x1 output", ("if kH > H or kW > W:", "if kH >= H or kW >= W:")),
+    wrong("naive_zeros_like_image", "conv2d_naive", "output built on np.zeros_like(image): integer for an integer image",
+          "integer outputs truncate",
+          ("out = np.zeros((H - kH + 1, W - kW + 1))", "out = np.zeros_like(image[:H - kH + 1, :W - kW + 1])")),
 )
 
 CONV_OUTPUT_SIZE = (
@@ -141,6 +144,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     out = np.einsum("nchwij,fcij->nfhw", windows, weight)
     return out if bias is None else out + np.asarray(bias)[:, None, None]
 '''),
+    wrong("conv_int_stride_padding_only", "conv2d", "reads stride and padding with int(): (h, w) pairs raise TypeError",
+          "raised TypeError", ("sh, sw = as_pair(stride)", "sh = sw = int(stride)"),
+          ("ph, pw = as_pair(padding)", "ph = pw = int(padding)")),
     wrong("conv_no_channel_check", "conv2d", "no channel-mismatch check: a one-channel filter broadcasts",
           "it should raise ValueError",
           ('    if C_w != C_in:\n        raise ValueError(f"x has {C_in} channels but weight expects {C_w}")\n', "")),
