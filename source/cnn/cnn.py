@@ -47,10 +47,11 @@
 # **How this notebook works**
 # - Write your code where it says `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line.
 #   Keep the function signatures as they are: the grader calls them.
-# - Each part is followed by a test cell. The tests you see are small examples you can check by hand; when you
-#   submit, hidden tests also compare your code with a reference on many random inputs (non-square images,
-#   several channels, strides, padding, integer and `float32` inputs). Passing the visible tests is a good sign,
-#   not a guarantee.
+# - Each part is followed by test cells. The tests you see are small examples you can check by hand, and between
+#   them they try every rule that the hidden tests grade: `(h, w)` pairs, integer inputs, non-square images,
+#   strides that do not tile the input, inputs left unchanged, the `ValueError`s. When you submit, hidden tests
+#   also compare your code with a reference on many random inputs. Passing the visible tests is a good sign, not
+#   a guarantee.
 # - Grading runs your notebook in a sandbox (no network, no files but your own), then checks every test you
 #   passed a second time, calling your functions from outside your notebook's kernel. A test counts only if it
 #   passes both times, so code that changes NumPy or the tests cannot earn points.
@@ -58,7 +59,8 @@
 # - Use explicit Python `for`-loops where a part asks for them. That is the point of the exercise: the loops
 #   *are* the convolution. (Inside a loop you may multiply a whole window by the kernel with NumPy.) A few points
 #   of `conv2d_naive`, `conv2d` and the pooling functions go to this rule: no library convolution or windowing
-#   function (`np.convolve`, `scipy.signal`, `sliding_window_view`, ...) in those parts.
+#   function (`np.convolve`, `scipy.signal`, `sliding_window_view`, ...) in those parts. The `*_loops` test cells
+#   preview the rule on your code.
 # - Run the cells in order (*Run → Run All Cells* after a kernel restart is a good final check), and do not
 #   delete or copy the test cells.
 
@@ -498,7 +500,8 @@ _grader = _Grader(globals())
 #
 # Put together, this is the **sliding window**: slide a small kernel over the image; at each position, multiply
 # the window by the kernel element-wise and add everything up. The results, laid out in the same order as the
-# positions, form the output **feature map**. Watch it happen below, one step per row.
+# positions, form the output **feature map**. Watch it happen below: the kernel once, then one step per column,
+# with the window on the input at the top and the output filled so far underneath.
 
 # %% nbgrader={"grade": false, "grade_id": "figure_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def draw_grid(ax, values, title="", window=None, cmap="Blues", vmin=None, vmax=None, dim_outside=False):

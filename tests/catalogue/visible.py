@@ -7,8 +7,9 @@ For each entry, in a fresh namespace of one process (this module's `main`, which
 subprocess): the release's setup (imports, functions, classes and the assignments that the visible tests read,
 such as the worked example's `X` and `K`; figure and demo code is skipped), the solution cells of the entry's
 submission (every part solved with the instructor's solution except the entry's own), and every visible test cell,
-in notebook order. A test cell fails if it raises or warns (nbgrader zeroes a cell that writes to stderr). Each
-entry has its own time limit.
+in notebook order. A test cell fails if it raises or warns (nbgrader zeroes a cell that writes to stderr). A
+wrong entry stops at its first failing test cell (it has been warned); right entries run every cell. Each entry
+has its own time limit.
 """
 import argparse
 import ast
@@ -24,11 +25,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from nbgrader.utils import is_grade, is_solution
 
 REPO = Path(__file__).resolve().parents[2]
 SECONDS_PER_ENTRY = 30
 LINE = "wrong implementations caught by the visible tests: {caught}/{wrong} (surprises: {surprises})"
+SUMMARY = pytest.StashKey[str]()  # the line, once tests/test_visible_catch_rate.py has measured it
 
 # Wrong entries that pass every visible test, each with the reason a visible test cannot fairly catch it.
 EXPECTED_SURPRISES: dict[str, str] = {}
@@ -90,8 +93,9 @@ def _timeout(*_):
     raise EntryTimeout()
 
 
-def run_entry(steps) -> dict:
-    """Run one submission's program in a fresh namespace; {grade_id: why} for each visible test cell that failed."""
+def run_entry(steps, first_only: bool = False) -> dict:
+    """Run one submission's program in a fresh namespace; {grade_id: why} for each visible test cell that failed
+    (with first_only, only the first: the student has been warned, and the rest need not run)."""
     namespace, failed = {"__name__": "__main__"}, {}
     signal.signal(signal.SIGALRM, _timeout)
     signal.setitimer(signal.ITIMER_REAL, SECONDS_PER_ENTRY)
@@ -111,6 +115,8 @@ def run_entry(steps) -> dict:
             if grade_id and (error or caught):
                 why = error or f"stderr: {caught[0].category.__name__}: {caught[0].message}"
                 failed[grade_id] = why.splitlines()[0][:300] if why.strip() else why
+                if first_only:
+                    break
     except EntryTimeout:
         failed["(timeout)"] = f"the notebook did not finish in {SECONDS_PER_ENTRY} s"
     finally:
@@ -139,7 +145,7 @@ def main(argv=None) -> int:
     students += [(e.name, e.part, e.wrong, e.student()) for e in ENTRIES]
     results = []
     for name, part, wrong, student in students:
-        result = Result(name, part, wrong, run_entry(program(sample_class.submission(student, REPO))))
+        result = Result(name, part, wrong, run_entry(program(sample_class.submission(student, REPO)), first_only=wrong))
         results.append(result)
         if args.json:
             print(json.dumps(result.__dict__), flush=True)
@@ -157,6 +163,13 @@ def summary(results: list[Result]) -> str:
     surprises = [r.name for r in wrong if not r.caught]
     line = LINE.format(caught=caught, wrong=len(wrong), surprises=len(surprises))
     return line + (f" {surprises}" if surprises else "")
+
+
+def terminal_summary(terminalreporter, config) -> None:
+    """The measured line at the end of a pytest run: call it from conftest.py's pytest_terminal_summary."""
+    if SUMMARY in config.stash:
+        terminalreporter.write_sep("=", "visible tests")
+        terminalreporter.write_line(config.stash[SUMMARY])
 
 
 def run(timeout: float = 300) -> list[Result]:
