@@ -1,9 +1,9 @@
 """No submission content runs in a TA's or a student's browser, checked in a real headless Chromium.
 
 The `XSS` attacks of tests/hostile.py (script in the written answer, in HTML, Javascript, SVG and Markdown
-outputs, in a javascript: link, in image metadata) are graded through the real pipeline in a course of their
-own; then the TA opens each one's Formgrader page in JupyterLab (with the course's CSP extension, as `make lab`
-runs it) and each feedback file straight from disk. Any sign of a payload having run fails the test: a request
+outputs, in a javascript: link, in image metadata) are graded through the real pipeline in the hostile batch
+(tests/hostile.py); then the TA opens each one's Formgrader page in JupyterLab (with the course's CSP extension,
+as `make lab` runs it) and each feedback file straight from disk. Any sign of a payload having run fails the test: a request
 that is not one of the page's own (every payload fetches /api/contents?pwned=<name>), a console message, the
 page's title or `window.__pwned`. Grading still works on those pages: a score and a comment are saved.
 """
@@ -16,22 +16,18 @@ from nbgrader.api import Gradebook
 
 from coursetools import commands
 from coursetools.assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER
-from coursetools.sandbox import bubblewrap_works
 
-from conftest import REPO, missing_tool
-from hostile import XSS, XSS_LINK, run_hostile
+from hostile import XSS, XSS_LINK
 from jupyterlab import chromium_page, jupyterlab, require_chromium, screenshot_dir
 
 SIGNS = """() => ({title: document.title, pwned: window.__pwned === undefined ? null : String(window.__pwned)})"""
 
 
 @pytest.fixture(scope="module")
-def hostile_lab(tmp_path_factory):
+def hostile_lab(graded_hostile, tmp_path_factory):
     """(course, base URL, token, {student: submission id}) of the graded XSS attacks served by JupyterLab."""
     require_chromium()
-    if not bubblewrap_works():  # never run attacks without the sandbox
-        missing_tool("the hostile submissions need bubblewrap (make test installs it as root)")
-    course = run_hostile(commands.copy_course(REPO, tmp_path_factory.mktemp("xss") / "course"), XSS).course
+    course = graded_hostile.course
     with Gradebook(commands.gradebook_url(course)) as gb:
         ids = {a.name: gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, a.name).id for a in XSS}
     with jupyterlab(course, tmp_path_factory.mktemp("lab")) as (base, token):
