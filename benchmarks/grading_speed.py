@@ -14,7 +14,7 @@ configured cell timeout. Figures are printed as seconds and as ratios to the bas
 With `--against REV` it instead measures what a change of the notebook costs: two course copies, one with the
 notebooks (source/ and release/) of git revision REV and one with the working tree's, both with the tools
 (coursetools/, nbgrader_config.py) of `--tools` (default HEAD, so that uncommitted tool changes do not count),
-each grade `--repeats` copies of the instructor's solution, one after the other in the same run. It prints, per
+each grade `--repeats` copies of the instructor's solution, both at the same time in the same run. It prints, per
 notebook and averaged, the seconds of the cells that are not tests (figures, demos, definitions) and of the test
 cells, and nbgrader's wall time per notebook.
 """
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -90,23 +91,33 @@ def course_at(root: Path, tools: str, notebooks: str | None) -> Path:
 
 
 def compare(against: str, tools: str, repeats: int) -> int:
-    """Grade `repeats` copies of the full solution with the notebooks of `against` and of the working tree."""
+    """Grade `repeats` copies of the full solution with the notebooks of `against` and of the working tree, the two
+    courses at the same time, so that both grade under the same conditions (load, caches, thermal state)."""
     students = [replace(BASELINE, student_id=f"solution{copy}") for copy in range(repeats)]
     ids = [s.student_id for s in students]
     rows = {}
+
+    def grade(label: str, course: Path) -> None:
+        commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", capture=True)
+        sample_class.build(course, students)
+        cycle.register(course, ids)
+        start = time.perf_counter()
+        commands.nbgrader(course, "autograde", ASSIGNMENT, "--force", capture=True)
+        wall = time.perf_counter() - start
+        split = [split_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids]
+        cells = scores.cell_scores(commands.gradebook_url(course), ids)
+        total = {sum(score for cell, (score, _) in table.items() if cell != WRITTEN_ANSWER) for table in cells.values()}
+        rows[label] = (wall / repeats, [a for a, _ in split], [b for _, b in split], total)
+
     with tempfile.TemporaryDirectory() as folder:
-        for label, notebooks in [(f"notebooks of {against}", against), ("notebooks of the working tree", None)]:
-            course = course_at(Path(folder) / ("old" if notebooks else "new"), tools, notebooks)
-            commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-            sample_class.build(course, students)
-            cycle.register(course, ids)
-            start = time.perf_counter()
-            commands.nbgrader(course, "autograde", ASSIGNMENT, "--force")
-            wall = time.perf_counter() - start
-            split = [split_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids]
-            cells = scores.cell_scores(commands.gradebook_url(course), ids)
-            total = {sum(score for cell, (score, _) in table.items() if cell != WRITTEN_ANSWER) for table in cells.values()}
-            rows[label] = (wall / repeats, [a for a, _ in split], [b for _, b in split], total)
+        courses = {f"notebooks of {against}": course_at(Path(folder) / "old", tools, against),
+                   "notebooks of the working tree": course_at(Path(folder) / "new", tools, None)}
+        threads = [threading.Thread(target=grade, args=item) for item in courses.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rows = {label: rows[label] for label in courses}
     print(f"\n{repeats} copies of the instructor's solution per course, tools of {tools}, nbgrader autograde each")
     print(f"{'':<32} {'wall s/notebook':>15} {'non-test cells s':>17} {'test cells s':>13}  autograded scores")
     for label, (wall, other, tests, total) in rows.items():

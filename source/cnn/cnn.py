@@ -504,6 +504,7 @@ _grader = _Grader(globals())
 # with the window on the input at the top and the output filled so far underneath.
 
 # %% nbgrader={"grade": false, "grade_id": "figure_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Helpers for the figures and for the test cells' for-loop preview. There is nothing for you to do here.
 def draw_grid(ax, values, title="", window=None, cmap="Blues", vmin=None, vmax=None, dim_outside=False):
     # Draw a small matrix as numbered squares. `window` = (row, col, height, width) is outlined in orange on top of
     # the grid lines and never clipped; with dim_outside=True the cells outside it are faded. vmin and vmax fix
