@@ -37,6 +37,13 @@ warnings.filterwarnings("ignore", message="Object of type <Submitted", category=
 # margin for slow machines without letting an infinite loop stall the batch for long.
 c.Execute.timeout = 60          # nbgrader validate
 c.SandboxedExecute.cell_timeout = 60  # autograde
+# The figure cells (tagged figure:...) are provided code that draws pictures nobody looks at when grading (the
+# sandbox draws nothing) and are never graded: autograde does not run them, which halves a notebook's kernel
+# time. Every grade cell is judged outside the kernel anyway (coursetools/verify.py), so no score can change: the
+# catalogue's verdicts are taken with this on, benchmarks/class_grading.py compares every honest score with stock
+# nbgrader (which runs every cell), and tests/test_grading_mode.py checks that figure cells define nothing later
+# cells read.
+c.SandboxedExecute.skip_tags = ["figure:"]
 
 # Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
 # (coursetools/sandbox.py) and without the hidden tests, then judges every grade cell outside the student's process

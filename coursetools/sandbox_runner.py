@@ -124,7 +124,7 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
     incidents, skipped, ran = [], set(), set()   # skipped: cells that crashed or timed out, never run again
     # A function that timed out once is not run again: later cells that call it fail at once (fail fast).
     defined = set(DEFINITION.findall("\n".join(c.source for c in nb.cells if c.cell_type == "code")))
-    hung, not_run = {}, {}  # {name: the cell where it timed out}, {name: the cells not run because they call it}
+    hung, not_run = {}, {}  # {name: where it timed out}, {name: the cells not run because they call it}
     timeout, deadline = limits["cell_timeout"], time.monotonic() + limits["notebook_seconds"]
     for _ in range(MAX_RESTARTS + 1):
         runner = client(nb, limits, workdir)
@@ -142,7 +142,7 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
                     if calls := sorted(set(re.findall(r"\w+", cell.source)) & hung.keys()
                                        - set(DEFINITION.findall(cell.source))):
                         cell.outputs = [error("CellTimeoutError", f"this cell was not run: it calls {calls[0]}, "
-                                              f"which timed out in cell {hung[calls[0]]} (an infinite loop?)")]
+                                              f"which {hung[calls[0]]} (an infinite loop?)")]
                         not_run.setdefault(calls[0], []).append(str(index))
                         skipped.add(index)
                         ran.add(index)
@@ -152,7 +152,7 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
                     ran.add(index)
                     if runner.timed_out:
                         running = sorted(interrupted_in(cell, defined))
-                        hung.update({name: index for name in running if name not in hung})
+                        hung.update({name: f"timed out in cell {index}" for name in running if name not in hung})
                         cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error(
                             "CellTimeoutError", f"this cell timed out: it ran longer than {timeout} s and was "
                             "stopped (an infinite loop?)" + (f" while {', '.join(running)} ran" if running else ""))]
@@ -162,7 +162,11 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
         except (DeadKernelError, KernelHung) as fault:
             skipped.add(index)
             ran.add(index)
-            if isinstance(fault, KernelHung):
+            if isinstance(fault, KernelHung):  # no traceback: suspect what the cell calls of the notebook's own
+                source = nb.cells[index].source
+                called = set(re.findall(r"\w+", source)) & defined - set(DEFINITION.findall(source))
+                hung.update({name: f"was called in cell {index}, which hung the kernel" for name in called
+                             if name not in hung})
                 why = (f"this cell timed out and hung the kernel: it ran longer than {timeout} s and the kernel "
                        "stopped answering (signals ignored, or a replaced built-in?); it was restarted for the next "
                        "cells")
@@ -181,7 +185,7 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             faults.setdefault(name, []).append(str(index))
         if cell.cell_type == "code" and index not in ran:
             cell.outputs = [error("NotRun", "this cell did not run: the notebook stopped earlier (see above)")]
-    incidents += [f"cell{'s' * (len(cells) > 1)} {', '.join(cells)} not run: calling {name}, which timed out"
+    incidents += [f"cell{'s' * (len(cells) > 1)} {', '.join(cells)} not run: calling {name}, which {hung[name]}"
                   for name, cells in not_run.items()]
     return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()]
 

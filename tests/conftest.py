@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from catalogue import ENTRIES
+from catalogue import ENTRIES, visible
 from catalogue.verdicts import Verdicts
 from coursetools import commands, cycle, sample_class, scores
 from coursetools.sandbox import bubblewrap_works
@@ -131,6 +131,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if VERDICTS in config.stash:
         terminalreporter.write_sep("=", "grading catalogue")
         terminalreporter.write_line(config.stash[VERDICTS].summary())
+    visible.terminal_summary(terminalreporter, config)
 
 
 @pytest.fixture(scope="session")

@@ -626,7 +626,7 @@ def loop_rule_preview(function):
                       "for-loops over the output positions")
 
 
-# %% tags=["figure:sliding-window"]
+# %%
 X = np.array([[1, 2, 0, 3],
               [4, 1, 1, 0],
               [0, 2, 5, 1],
@@ -635,6 +635,7 @@ K = np.array([[1, 0, -1],
               [2, 0, -2],
               [1, 0, -1]])   # responds to changes from left to right: a "vertical edge" detector
 
+# %% tags=["figure:sliding-window"]
 show_sliding_window(X, K)
 
 
