@@ -33,10 +33,12 @@ patient_sqlite.install()
 # the rows it saves are right (the tests check every score), so the warning is only noise in the TA's output.
 warnings.filterwarnings("ignore", message="Object of type <Submitted", category=SAWarning)
 
-# The slowest honest solution (fully scalar loops) needs about a second per test cell; 60 s leaves a wide
-# margin for slow machines without letting an infinite loop stall the batch for long.
+# Timeouts. On a student's machine (nbgrader validate) 60 s. When grading: the slowest honest cell measured on a
+# loaded 2-core machine (load average 7; the catalogue's right entries and the full solution graded two at a time,
+# 2026-12-01) took 8.1 s in the kernel and 7.0 s in the verifier; 30 s is almost 4 times that, and a function that
+# times out once is not run again (fail fast), so an infinite loop costs about one timeout in each.
 c.Execute.timeout = 60          # nbgrader validate
-c.SandboxedExecute.cell_timeout = 60  # autograde
+c.SandboxedExecute.cell_timeout = 30  # autograde
 # The figure cells (tagged figure:...) are provided code that draws pictures nobody looks at when grading (the
 # sandbox draws nothing) and are never graded: autograde does not run them, which halves a notebook's kernel
 # time. Every grade cell is judged outside the kernel anyway (coursetools/verify.py), so no score can change: the
