@@ -28,7 +28,7 @@ def test_mistake_loses_points_only_in_its_own_part(graded_catalogue, entry):
 
 @pytest.mark.parametrize("entry", WRONG, ids=by_name)
 def test_feedback_names_the_mistake(graded_catalogue, entry):
-    assert entry.hint in graded_catalogue.feedback(entry), f"{entry.name}: no '{entry.hint}' in its feedback"
+    assert entry.hint in graded_catalogue.messages(entry), f"{entry.name}: no '{entry.hint}' in its feedback's errors"
 
 
 @pytest.mark.parametrize("entry", CORRECT, ids=by_name)

@@ -831,8 +831,10 @@ plt.show()
 fig, axes = plt.subplots(1, 2, figsize=(8, 4.4), layout="constrained")
 for ax, padding in zip(axes, (0, 1)):
     counts = window_counts(6, 3, padding)
+    edge, inside = (sorted(set(part.ravel().tolist())) for part in (counts[0, 1:-1], counts[1:-1, 1:-1]))
     draw_grid(ax, counts, f"k = 3, p = {padding}: {(6 + 2 * padding - 3 + 1) ** 2} window positions\n"
-              f"corner {counts[0, 0]}, edge {counts[0, 2]}, interior {counts[2, 2]}", cmap="Greens", vmin=0, vmax=12)
+              f"corner {counts[0, 0]}, edge {'/'.join(map(str, edge))}, inside {'/'.join(map(str, inside))}",
+              cmap="Greens", vmin=0, vmax=12)
 fig.suptitle("How many windows cover each pixel of a 6×6 input")
 plt.show()
 

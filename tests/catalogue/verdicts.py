@@ -12,6 +12,9 @@ from . import CORRECT, WRONG
 from .entry import Entry
 
 
+ERROR_OUTPUT = re.compile(r'<div class="output_subarea output_text output_error">(.*?)</div>', re.DOTALL)
+
+
 def visible_text(page: str) -> str:
     """What a reader of an HTML page sees as text: tags dropped (code is split into many spans), entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", page))
@@ -28,6 +31,13 @@ class Verdicts:
         course = self.graded[entry.name][0]
         return visible_text((course / "feedback" / entry.name / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
 
+    def messages(self, entry: Entry) -> str:
+        """The error messages of its feedback page: where a hint must appear (the test code shown beside them
+        may quote hint words too, which would prove nothing)."""
+        course = self.graded[entry.name][0]
+        page = (course / "feedback" / entry.name / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+        return "\n".join(visible_text(error) for error in ERROR_OUTPUT.findall(page))
+
     def own_lines(self, entry: Entry) -> set[str]:
         """The stripped lines of the notebook this entry's student handed in: their own code may show."""
         course = self.graded[entry.name][0]
@@ -43,7 +53,7 @@ class Verdicts:
         caught = sum(self.caught(entry) for entry in WRONG)
         missed = [entry.name for entry in WRONG if not self.lost_cells(entry)]
         stray = [entry.name for entry in WRONG if self.lost_cells(entry) and not self.caught(entry)]
-        named = sum(entry.hint in self.feedback(entry) for entry in WRONG)
+        named = sum(entry.hint in self.messages(entry) for entry in WRONG)
         full = sum(not self.lost_cells(entry) for entry in CORRECT)
         return (f"wrong implementations caught in their own part: {caught}/{len(WRONG)} "
                 f"(detection rate {caught / len(WRONG):.0%}); false negatives (no points lost): {len(missed)}"
