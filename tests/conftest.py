@@ -67,9 +67,10 @@ def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
     return graded(course, students, jobs=1)
 
 
-# The grading runs of the suite, longest first, and the fixtures that read each: a run starts only when a
-# selected test needs it (`pytest tests/test_report.py` grades the sample class alone).
-RUNS = ("hostile", "class", "catalogue0", "catalogue1", "interrupted", "dask", "postgres", "unsandboxed", "refused")
+# The grading runs of the suite in the order they start: the longest first, then those that mostly wait (a Dask
+# cluster starting, a run killed and started again) beside the CPU-bound catalogue. A run starts only when a
+# selected test reads it (`pytest tests/test_report.py` grades the sample class alone).
+RUNS = ("hostile", "class", "dask", "interrupted", "catalogue0", "catalogue1", "postgres", "unsandboxed", "refused")
 READ_BY = {"graded_hostile": ("hostile",), "graded_class": ("class",), "class_cells": ("class",),
            "graded_catalogue": tuple(f"catalogue{batch}" for batch in range(CATALOGUE_BATCHES)),
            "interrupted_grading": ("interrupted",), "graded_on_dask": ("dask",), "graded_on_postgres": ("postgres",),
