@@ -148,7 +148,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
           "raised TypeError", ("sh, sw = as_pair(stride)", "sh = sw = int(stride)"),
           ("ph, pw = as_pair(padding)", "ph = pw = int(padding)")),
     wrong("conv_no_channel_check", "conv2d", "no channel-mismatch check: a one-channel filter broadcasts",
-          "it should raise ValueError",
+          "should raise ValueError when x has 3 channels but weight expects 1",
           ('    if C_w != C_in:\n        raise ValueError(f"x has {C_in} channels but weight expects {C_w}")\n', "")),
 )
 
@@ -210,13 +210,15 @@ AVG_POOL2D = (
 
 SIMPLE_CONV_NET = (
     wrong("net_no_relu", "SimpleConvNet", "no ReLU layer", "missing: ReLU", ("            ReLU(),\n", "")),
-    wrong("net_forward_skips_relu", "SimpleConvNet", "has a ReLU layer but forward skips it", "the ReLU is missing",
+    wrong("net_forward_skips_relu", "SimpleConvNet", "has a ReLU layer but forward skips it",
+          "should apply every layer of self.layers, in order",
           ("            x = layer(x)\n", "            if not isinstance(layer, ReLU):\n                x = layer(x)\n")),
     wrong("net_avg_pool", "SimpleConvNet", "average pooling instead of max pooling",
-          "you used average pooling instead of max pooling", ("MaxPool2D(2),", "AvgPool2D(2),")),
+          "with MaxPool2D(2), not AvgPool2D", ("MaxPool2D(2),", "AvgPool2D(2),")),
     wrong("net_dense_before_pooling_size", "SimpleConvNet", "Dense sized for the feature maps before pooling",
           "the Dense weight should be (8 * 14 * 14, 10)", ("Dense(8 * (H // 2) * (W // 2)", "Dense(8 * H * W")),
-    wrong("net_unseeded", "SimpleConvNet", "passes no seeds to its layers", "the same seed should build the same network",
+    wrong("net_unseeded", "SimpleConvNet", "passes no seeds to its layers",
+          "built twice gives different outputs",
           ("conv_seed, dense_seed = np.random.default_rng(seed).integers(2**32, size=2)",
            "conv_seed, dense_seed = None, None")),
     wrong("net_no_padding", "SimpleConvNet", "convolution without padding", "the convolution should use padding=1",
