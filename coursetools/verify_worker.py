@@ -79,6 +79,7 @@ class Worker:
         self.part, self.originals, self.stand_ins = None, {}, {}  # the part under test; what its stand-ins replaced
         self.asked = 0           # stand-in answers so far (a call that asked none needs no as-submitted run)
         self.checked = []        # what was already run as submitted during this test
+        self.hung_as_submitted = False  # a run as submitted timed out in this test: none is tried again
         self.alone = True        # stand-ins may ask the verifier (not while the program runs as submitted)
         self.left_out = {}       # {name: why its cell was left out}, for a NameError that says so
 
@@ -153,7 +154,7 @@ class Worker:
             self.ns.pop(name, None)
         self.ns.update(self.originals)
         self.originals = {name: self.ns[name] for name in stand_ins if name in self.ns}
-        self.part, self.stand_ins, self.checked = part, stand_ins, []
+        self.part, self.stand_ins, self.checked, self.hung_as_submitted = part, stand_ins, [], False
         for name, methods in stand_ins.items():
             self.ns[name] = self.stand_in_class(name, methods) if methods is not None else self.stand_in(name)
 
@@ -180,7 +181,7 @@ class Worker:
         Only a cycle of calls through the part under test counts (conv2d and conv2d_naive built on each other):
         any other failure there is a fault of another part, which costs that part alone."""
         key = getattr(target, "__func__", target)
-        if any(done is key for done in self.checked):
+        if self.hung_as_submitted or any(done is key for done in self.checked):
             return None
         self.checked.append(key)
         shown = getattr(key, "__qualname__", self.part)
@@ -189,12 +190,16 @@ class Worker:
         self.ns.update(self.originals)
         self.alone = False
         try:
-            with self.time_limit(signal.getitimer(signal.ITIMER_REAL)[0] or None):
+            # Half of what the request has left: a part that hangs elsewhere in the program must not use up the
+            # time of the test itself.
+            with self.time_limit((signal.getitimer(signal.ITIMER_REAL)[0] / 2) or None):
                 target(*args, **kwargs)
             return None
         except (RecursionError, StatementTimeout) as error:
             cycle = calls_in_cycle(error)
             if not {code for code, _ in cycle} & (own_code(self.ns.get(self.part)) | own_code(key)):
+                if isinstance(error, StatementTimeout):  # something else hangs: not tried again in this test
+                    self.hung_as_submitted = True
                 return None
             names = [name for _, name in cycle]
             how = f"{names[0]} calls itself" if len(names) == 1 else \

@@ -47,9 +47,9 @@ def test_a_reference_runs_under_the_limits_and_the_deadline():
 
 def test_isinstance_asks_the_real_type_and_builtins_come_back():
     program = [("import builtins\nclass A:\n    pass\n\n\nclass B:\n    __class__ = property(lambda self: A)\n\n\n"
-                "made = [A(), B()]\nbuiltins.len = lambda obj: 0\n\n\ndef size(x):\n    return len(x)\n", False)]
+                "made = [A(), B()]\nbuiltins.len = lambda obj: 0\n\n\ndef length_of(x):\n    return len(x)\n", False)]
     result, _ = verdict(program, "a, b = made[0], made[1]\nassert isinstance(a, A) and not isinstance(b, A)\n"
-                                 "assert size([1, 2]) == 2")
+                                 "assert length_of([1, 2]) == 2")
     assert result.error is None, result
 
 
