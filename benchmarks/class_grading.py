@@ -99,9 +99,8 @@ def floor(course: Path, students, draw: bool) -> float:
 def stock_autograde(course: Path, limit: float) -> bool:
     """Stock `nbgrader autograde` of the class; False if it was stopped after `limit` s (stock nbgrader has no
     limit on a kernel that never answers, so one hung kernel can stall it for good)."""
-    env = dict(os.environ, PATH=f"{commands.BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     run = subprocess.Popen([sys.executable, "-m", "coursetools.nbgrader_cli", "autograde", ASSIGNMENT, "--force",
-                            "--log-level=ERROR"], cwd=course, env=env, start_new_session=True)
+                            "--log-level=ERROR"], cwd=course, env=commands.with_bin_on_path(), start_new_session=True)
     try:
         run.wait(timeout=limit)
         return True

@@ -31,12 +31,17 @@ def die_with_parent() -> list[str]:
     return ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 
 
+def with_bin_on_path() -> dict:
+    """This process's environment with the Python environment's bin/ first on PATH (nbgrader runs alembic)."""
+    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 def nbgrader(course_dir: Path, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
     """Run one nbgrader command in the course directory (through coursetools.nbgrader_cli, which starts faster
     than the `nbgrader` script); with check=False a failure is returned, not raised.
 
     With capture=True nothing is printed: what the command printed (stdout and stderr) is in `.stdout`."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = with_bin_on_path()
     if not capture:
         print(f"$ nbgrader {' '.join(args)}", flush=True)
     output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True} if capture else {}

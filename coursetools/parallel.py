@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from . import graded
 from .assignment import ASSIGNMENT
-from .commands import BIN, die_with_parent, nbgrader
+from .commands import die_with_parent, nbgrader, with_bin_on_path
 
 STAGING = Path(".grading") / "submitted"  # the intake's copies of submitted/, one folder per student
 CHUNKS = Path(".grading") / "chunks"       # one submitted folder per running nbgrader process (Dask)
@@ -107,9 +107,9 @@ def on_this_machine(course_dir: Path, students: list[str], jobs: int, progress) 
 
 
 def start_worker(course_dir: Path) -> subprocess.Popen:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.Popen([*die_with_parent(), sys.executable, "-m", "coursetools.grading_worker", ASSIGNMENT],
-                            cwd=course_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            cwd=course_dir, env=with_bin_on_path(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
 
 
 def ask(worker: subprocess.Popen, student: str) -> dict | None:
