@@ -10,13 +10,13 @@ from sqlalchemy.exc import SAWarning
 
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from coursetools import patient_sqlite  # noqa: E402 (the course root is on the path now)
-from coursetools.csp import FeedbackExporter  # noqa: E402
-from coursetools.feedback import HideHiddenTests  # noqa: E402
-from coursetools.graded import MarkGraded  # noqa: E402
-from coursetools.inert import InertOutputs, sanitised_markdown  # noqa: E402
-from coursetools.sandbox import SandboxedExecute  # noqa: E402
-from coursetools.verify import VerifyScores  # noqa: E402
+from coursetools.gradebook import patient_sqlite  # noqa: E402 (the course root is on the path now)
+from coursetools.display.csp import FeedbackExporter  # noqa: E402
+from coursetools.display.feedback import HideHiddenTests  # noqa: E402
+from coursetools.grading.graded import MarkGraded  # noqa: E402
+from coursetools.display.inert import InertOutputs, sanitised_markdown  # noqa: E402
+from coursetools.grading.sandbox import SandboxedExecute  # noqa: E402
+from coursetools.verification.verify import VerifyScores  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -41,17 +41,17 @@ c.Execute.timeout = 60          # nbgrader validate
 c.SandboxedExecute.cell_timeout = 30  # autograde
 # The figure cells (tagged figure:...) are provided code that draws pictures nobody looks at when grading (the
 # sandbox draws nothing) and are never graded: autograde does not run them, which halves a notebook's kernel
-# time. Every grade cell is judged outside the kernel anyway (coursetools/verify.py), so no score can change: the
+# time. Every grade cell is judged outside the kernel anyway (coursetools/verification/verify.py), so no score can change: the
 # catalogue's verdicts are taken with this on, benchmarks/class_grading.py compares every honest score with stock
 # nbgrader (which runs every cell), and tests/test_grading_mode.py checks that figure cells define nothing later
 # cells read.
 c.SandboxedExecute.skip_tags = ["figure:"]
 
 # Autograde runs student code in a bubblewrap sandbox with resource limits instead of in nbgrader's own kernel
-# (coursetools/sandbox.py) and without the hidden tests, then judges every grade cell outside the student's process
-# (coursetools/verify.py), then keeps of its outputs only plain text and checked PNG/JPEG/GIF images, capped
-# (coursetools/inert.py: nothing a submission prints can run in a TA's browser); the other steps are nbgrader's
-# defaults, and the last marks the submission graded (coursetools/graded.py: make grade's progress bar and
+# (coursetools/grading/sandbox.py) and without the hidden tests, then judges every grade cell outside the student's process
+# (coursetools/verification/verify.py), then keeps of its outputs only plain text and checked PNG/JPEG/GIF images, capped
+# (coursetools/display/inert.py: nothing a submission prints can run in a TA's browser); the other steps are nbgrader's
+# defaults, and the last marks the submission graded (coursetools/grading/graded.py: make grade's progress bar and
 # retries read it).
 c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, InertOutputs, IgnorePattern,
                                        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
@@ -60,8 +60,8 @@ c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyScores, InertOutp
 # Every page that shows a submission (the Formgrader builds its HTMLExporter from this file; generate_feedback
 # too) is rendered sanitised. sanitize_html is nbconvert's own sanitiser, maintained with nbconvert (bleach
 # under it), for outputs; nbgrader's formgrade and feedback templates render markdown without it, so their
-# markdown filter is bleach with an allow-list for what markdown makes (coursetools/inert.py), and the
-# headings' anchor links go (their ids are removed). coursetools/csp.py adds a Content-Security-Policy to
+# markdown filter is bleach with an allow-list for what markdown makes (coursetools/display/inert.py), and the
+# headings' anchor links go (their ids are removed). coursetools/display/csp.py adds a Content-Security-Policy to
 # the feedback files here and to the Formgrader's pages in `make lab`.
 c.HTMLExporter.sanitize_html = True
 c.HTMLExporter.filters = {"strip_files_prefix": sanitised_markdown}

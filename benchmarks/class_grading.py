@@ -33,10 +33,15 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from catalogue import ENTRIES  # noqa: E402
+from catalogue.cnn import CORRECT, WRONG  # noqa: E402
+
+ENTRIES = WRONG + CORRECT
 from hostile import ATTACKS  # noqa: E402
-from coursetools import commands, cycle, grade, parallel, sample_class, scores  # noqa: E402
-from coursetools.assignment import ASSIGNMENT, NOTEBOOK  # noqa: E402
+from coursetools import cycle, grade
+from coursetools.assignments.cnn import sample_class
+from coursetools.gradebook import scores
+from coursetools.grading import commands, parallel, workspace  # noqa: E402
+from coursetools.assignments.cnn import ASSIGNMENT as CNN  # noqa: E402
 
 STOCK = ("from nbgrader.converters import Autograde\n"
          "c.Autograde.autograde_preprocessors = Autograde.class_traits()['autograde_preprocessors'].default()\n")
@@ -49,7 +54,7 @@ FAULTS = ((0.05, ("infinite_loop",)), (0.02, ("replaces_isinstance", "ignores_in
 def the_class(size: int) -> list[sample_class.Student]:
     """`size` catalogue submissions spread over the whole catalogue, repeated with new ids if it is too short."""
     picks = [ENTRIES[i * len(ENTRIES) // size % len(ENTRIES)] for i in range(size)]
-    return [replace(entry.student(), student_id=f"{entry.name}_{i:03d}") for i, entry in enumerate(picks)]
+    return [replace(entry.student(CNN), student_id=f"{entry.name}_{i:03d}") for i, entry in enumerate(picks)]
 
 
 def faulty(size: int) -> list:
@@ -63,7 +68,7 @@ def new_course(root: Path, name: str, students, faults, config: str = "") -> Pat
     course = commands.copy_course(REPO, root / name)
     with open(course / "nbgrader_config.py", "a") as handle:
         handle.write(config)
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "generate_assignment", CNN.id, "--force")
     sample_class.build(course, students)
     for attack in faults:
         attack.write(course)
@@ -85,8 +90,8 @@ def floor(course: Path, students, draw: bool) -> float:
     try:
         start = time.perf_counter()
         for student in students:
-            folder = course / "submitted" / student.student_id / ASSIGNMENT
-            nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+            folder = course / "submitted" / student.student_id / CNN.id
+            nb = nbformat.read(folder / f"{CNN.notebook}.ipynb", as_version=4)
             try:
                 NotebookClient(nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(folder)}}).execute()
             except Exception:  # noqa: BLE001 (a hung or dead kernel stops this notebook, as it would in Jupyter)
@@ -99,7 +104,7 @@ def floor(course: Path, students, draw: bool) -> float:
 def stock_autograde(course: Path, limit: float) -> bool:
     """Stock `nbgrader autograde` of the class; False if it was stopped after `limit` s (stock nbgrader has no
     limit on a kernel that never answers, so one hung kernel can stall it for good)."""
-    run = subprocess.Popen([sys.executable, "-m", "coursetools.nbgrader_cli", "autograde", ASSIGNMENT, "--force",
+    run = subprocess.Popen([sys.executable, "-m", "coursetools.grading.nbgrader_cli", "autograde", CNN.id, "--force",
                             "--log-level=ERROR"], cwd=course, env=commands.with_bin_on_path(), start_new_session=True)
     try:
         run.wait(timeout=limit)
@@ -112,7 +117,7 @@ def stock_autograde(course: Path, limit: float) -> bool:
 
 def task_seconds(course: Path, students) -> list[float]:
     """Seconds of single-submission grading tasks, as a Dask worker runs them (after `make grade` staged them)."""
-    return [timed(lambda s=s: parallel.autograde_students(str(course), [s.student_id])) for s in students]
+    return [timed(lambda s=s: parallel.autograde_students(str(course), CNN.id, [s.student_id])) for s in students]
 
 
 def main(argv=None) -> int:
@@ -132,13 +137,13 @@ def main(argv=None) -> int:
         began = time.perf_counter()
         finished = stock_autograde(stock, args.stock_minutes * 60)
         seconds["stock nbgrader autograde"] = time.perf_counter() - began
-        graded["stock nbgrader autograde"] = scores.cell_scores(commands.gradebook_url(stock), ids)
+        graded["stock nbgrader autograde"] = scores.cell_scores(commands.gradebook_url(stock), CNN, ids)
         for jobs in (1, 2):
             name = f"ours, --jobs {jobs}"
             course = new_course(root, f"jobs{jobs}", students, faults)
-            seconds[name] = timed(lambda c=course, j=jobs: grade.autograde(c, jobs=j))
-            graded[name] = scores.cell_scores(commands.gradebook_url(course), ids)
-            held[name] = json.loads((course / parallel.SLOT_SECONDS).read_text())
+            seconds[name] = timed(lambda c=course, j=jobs: grade.autograde(c, CNN, jobs=j))
+            graded[name] = scores.cell_scores(commands.gradebook_url(course), CNN, ids)
+            held[name] = json.loads((course / workspace.slot_seconds(CNN.id)).read_text())
         seconds["floor: nbclient, figures drawn"] = floor(stock, everyone, draw=True)
         seconds["floor: nbclient, figures not drawn"] = floor(stock, everyone, draw=False)
         tasks = task_seconds(course, students[:TASK_SAMPLES])

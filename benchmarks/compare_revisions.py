@@ -19,37 +19,45 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from coursetools import commands, cycle, sample_class, scores  # noqa: E402
-from coursetools.assignment import ASSIGNMENT  # noqa: E402
+from coursetools import cycle
 
 
-def grade_class(course: Path, students, jobs: int) -> tuple[float, dict]:
+from coursetools.gradebook import scores
+
+from coursetools.grading import commands  # noqa: E402
+from coursetools import assignments  # noqa: E402
+
+
+def grade_class(course: Path, assignment, students, jobs: int) -> tuple[float, dict]:
     """(seconds per submission, {student: total}) of the course's own grading command on `students`."""
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    sample_class.build(course, students)
+    commands.nbgrader(course, "generate_assignment", assignment.id, "--force")
+    assignment.sample_class.build(course, students)
     cycle.register(course, [s.student_id for s in students])
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "coursetools.grade", str(course), "--jobs", str(jobs)], cwd=course,
                    check=False, stdout=subprocess.DEVNULL)
     seconds = (time.perf_counter() - start) / len(students)
-    table = scores.part_scores(commands.gradebook_url(course), [s.student_id for s in students])
+    table = scores.part_scores(commands.gradebook_url(course), assignment, [s.student_id for s in students])
     return seconds, {student: sum(score for score, _ in parts.values()) for student, parts in table.items()}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default=assignments.DEFAULT, choices=assignments.ALL)
     parser.add_argument("revision")
     parser.add_argument("--copies", type=int, default=2, help="copies of the sample class (11 students each)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    assignment = assignments.get(args.assignment)
     students = [replace(s, student_id=f"{s.student_id}_{copy}") for copy in range(args.copies)
-                for s in sample_class.SAMPLE_CLASS]
+                for s in assignment.sample_class.SAMPLE_CLASS]
     with tempfile.TemporaryDirectory() as folder:
         earlier = Path(folder) / "earlier"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(earlier), args.revision],
                        check=True, capture_output=True)
         try:
-            results = {name: grade_class(commands.copy_course(root, Path(folder) / f"course-{name}"), students,
+            results = {name: grade_class(commands.copy_course(root, Path(folder) / f"course-{name}"), assignment,
+                                         students,
                                          args.jobs)
                        for name, root in ((args.revision, earlier), ("this tree", REPO))}
         finally:

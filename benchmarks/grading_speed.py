@@ -37,12 +37,18 @@ from traitlets.config.loader import PyFileConfigLoader
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from catalogue import ENTRIES  # noqa: E402
-from coursetools import commands, cycle, notebook, sample_class, scores  # noqa: E402
-from coursetools.assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER  # noqa: E402
+import catalogue  # noqa: E402
+from coursetools import assignments, cycle  # noqa: E402
+from coursetools.gradebook import scores  # noqa: E402
+from coursetools.grading import commands, notebook  # noqa: E402
 
-BASELINE = sample_class.FULL_SOLUTION
-REPEATED = ("conv_seven_loops", "layer_unseeded")  # the slowest right answer, and a mistake about randomness
+# Graded --repeats times each: for cnn the slowest right answer and a mistake about randomness; for any other
+# assignment its catalogue's first wrong and first right entries.
+REPEATED = {"cnn": ("conv_seven_loops", "layer_unseeded")}
+
+
+def autograded(course: Path, assignment, student: str) -> Path:
+    return course / "autograded" / student / assignment.id / f"{assignment.notebook}.ipynb"
 
 
 def cell_seconds(path: Path) -> list[float]:
@@ -58,9 +64,10 @@ def cell_seconds(path: Path) -> list[float]:
 
 
 def configured_timeout() -> float:
-    """`c.Execute.timeout` as nbgrader reads it from the course's nbgrader_config.py."""
+    """Autograde's cell timeout, `c.SandboxedExecute.cell_timeout` in the course's nbgrader_config.py (not
+    `c.Execute.timeout`, which only `nbgrader validate` uses)."""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    return float(config.Execute.get("timeout", 30))
+    return float(config.SandboxedExecute["cell_timeout"])
 
 
 def split_seconds(path: Path) -> tuple[float, float]:
@@ -90,23 +97,25 @@ def course_at(root: Path, tools: str, notebooks: str | None) -> Path:
     return root
 
 
-def compare(against: str, tools: str, repeats: int) -> int:
+def compare(assignment, against: str, tools: str, repeats: int) -> int:
     """Grade `repeats` copies of the full solution with the notebooks of `against` and of the working tree, the two
     courses at the same time, so that both grade under the same conditions (load, caches, thermal state)."""
-    students = [replace(BASELINE, student_id=f"solution{copy}") for copy in range(repeats)]
+    sample_class = assignment.sample_class
+    students = [replace(sample_class.FULL_SOLUTION, student_id=f"solution{copy}") for copy in range(repeats)]
     ids = [s.student_id for s in students]
     rows = {}
 
     def grade(label: str, course: Path) -> None:
-        commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", capture=True)
+        commands.nbgrader(course, "generate_assignment", assignment.id, "--force", capture=True)
         sample_class.build(course, students)
         cycle.register(course, ids)
         start = time.perf_counter()
-        commands.nbgrader(course, "autograde", ASSIGNMENT, "--force", capture=True)
+        commands.nbgrader(course, "autograde", assignment.id, "--force", capture=True)
         wall = time.perf_counter() - start
-        split = [split_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids]
-        cells = scores.cell_scores(commands.gradebook_url(course), ids)
-        total = {sum(score for cell, (score, _) in table.items() if cell != WRITTEN_ANSWER) for table in cells.values()}
+        split = [split_seconds(autograded(course, assignment, sid)) for sid in ids]
+        cells = scores.cell_scores(commands.gradebook_url(course), assignment, ids)
+        total = {sum(score for cell, (score, _) in table.items() if cell != assignment.written_answer)
+                 for table in cells.values()}
         rows[label] = (wall / repeats, [a for a, _ in split], [b for _, b in split], total)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -133,37 +142,43 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="gradings of the same submission (default 10)")
     parser.add_argument("--against", metavar="REV", help="compare the working tree's notebooks with those of REV")
     parser.add_argument("--tools", metavar="REV", default="HEAD", help="with --against: the tools' revision")
+    parser.add_argument("--assignment", default=assignments.DEFAULT, choices=assignments.ALL)
     args = parser.parse_args(argv)
+    assignment = assignments.get(args.assignment)
     if args.against:
-        return compare(args.against, args.tools, args.repeats)
+        return compare(assignment, args.against, args.tools, args.repeats)
 
-    kinds = {BASELINE.student_id: "baseline (instructor's solution)"}
-    students = [BASELINE]
-    for entry in ENTRIES:
-        students.append(entry.student())
+    found, sample_class = catalogue.of(assignment.id), assignment.sample_class
+    baseline_student = sample_class.FULL_SOLUTION
+    kinds = {baseline_student.student_id: "baseline (instructor's solution)"}
+    students = [baseline_student]
+    for entry in found.entries:
+        students.append(entry.student(assignment))
         kinds[entry.name] = f"{'wrong' if entry.wrong else 'right'} {entry.part}"
-    by_name = {entry.name: entry for entry in ENTRIES}
-    for name in REPEATED:
+    by_name = {entry.name: entry for entry in found.entries}
+    repeated = REPEATED.get(assignment.id, (found.wrong[0].name, found.correct[0].name))
+    for name in repeated:
         for copy in range(args.repeats):
-            students.append(replace(by_name[name].student(), student_id=f"{name}__again{copy}"))
+            students.append(replace(by_name[name].student(assignment), student_id=f"{name}__again{copy}"))
 
     with tempfile.TemporaryDirectory() as folder:
         course = commands.copy_course(REPO, Path(folder))
-        commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+        commands.nbgrader(course, "generate_assignment", assignment.id, "--force")
         sample_class.build(course, students)
         cycle.register(course, [s.student_id for s in students])
         start = time.perf_counter()
-        commands.nbgrader(course, "autograde", ASSIGNMENT, "--force")
+        commands.nbgrader(course, "autograde", assignment.id, "--force")
         wall = time.perf_counter() - start
         ids = [s.student_id for s in students]
-        cells_by_student = scores.cell_scores(commands.gradebook_url(course), ids)
-        totals = {sid: sum(score for cell, (score, _) in cells.items() if cell != WRITTEN_ANSWER)
+        cells_by_student = scores.cell_scores(commands.gradebook_url(course), assignment, ids)
+        totals = {sid: sum(score for cell, (score, _) in cells.items() if cell != assignment.written_answer)
                   for sid, cells in cells_by_student.items()}
-        autograded_max = sum(most for cell, (_, most) in cells_by_student[ids[0]].items() if cell != WRITTEN_ANSWER)
-        timings = {sid: cell_seconds(course / "autograded" / sid / ASSIGNMENT / f"{NOTEBOOK}.ipynb") for sid in ids}
+        autograded_max = sum(most for cell, (_, most) in cells_by_student[ids[0]].items()
+                             if cell != assignment.written_answer)
+        timings = {sid: cell_seconds(autograded(course, assignment, sid)) for sid in ids}
 
     notebook_seconds = {sid: sum(cells) for sid, cells in timings.items()}
-    baseline = notebook_seconds[BASELINE.student_id]
+    baseline = notebook_seconds[baseline_student.student_id]
     groups = defaultdict(list)
     for sid in kinds:
         groups[kinds[sid]].append(notebook_seconds[sid])
@@ -182,7 +197,7 @@ def main(argv=None) -> int:
     print(f"\nslowest right answer: {slowest}, {notebook_seconds[slowest]:.2f} s for the notebook; its slowest cell "
           f"took {max(timings[slowest]):.2f} s, {max(timings[slowest]) / timeout:.1%} of the {timeout:g} s cell timeout "
           f"(autograded score {totals[slowest]:g} of {autograded_max:g})")
-    for name in REPEATED:
+    for name in repeated:
         again = [totals[sid] for sid in ids if sid.startswith(f"{name}__again")] + [totals[name]]
         print(f"{name} graded {len(again)} times: scores {sorted(set(again))} "
               f"({'deterministic' if len(set(again)) == 1 else 'NOT deterministic'})")

@@ -15,9 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from coursetools import commands, cycle, sample_class  # noqa: E402
-from coursetools.assignment import ASSIGNMENT  # noqa: E402
-from coursetools.sandbox import bubblewrap_works  # noqa: E402
+from coursetools import assignments, cycle  # noqa: E402
+from coursetools.grading import commands  # noqa: E402
+from coursetools.grading.sandbox import bubblewrap_works  # noqa: E402
 
 # Appended to a copy of nbgrader_config.py, which imports SandboxedExecute and VerifyScores.
 CONFIGURATIONS = {
@@ -30,27 +30,30 @@ CONFIGURATIONS = {
 }
 
 
-def seconds_per_submission(course: Path, students) -> float:
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    sample_class.build(course, students)
+def seconds_per_submission(course: Path, assignment, students) -> float:
+    commands.nbgrader(course, "generate_assignment", assignment.id, "--force")
+    assignment.sample_class.build(course, students)
     cycle.register(course, [s.student_id for s in students])
     start = time.perf_counter()
-    commands.nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "autograde", assignment.id, "--force")
     return (time.perf_counter() - start) / len(students)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default=assignments.DEFAULT, choices=assignments.ALL)
     parser.add_argument("--students", type=int, default=10)
     args = parser.parse_args(argv)
-    students = [replace(sample_class.FULL_SOLUTION, student_id=f"student{i:03d}") for i in range(args.students)]
+    assignment = assignments.get(args.assignment)
+    solution = assignment.sample_class.FULL_SOLUTION
+    students = [replace(solution, student_id=f"student{i:03d}") for i in range(args.students)]
     seconds = {}
     with tempfile.TemporaryDirectory() as folder:
         for index, (name, override) in enumerate(CONFIGURATIONS.items()):
             course = commands.copy_course(REPO, Path(folder) / f"course{index}")
             with open(course / "nbgrader_config.py", "a") as config:
                 config.write(override)
-            seconds[name] = seconds_per_submission(course, students)
+            seconds[name] = seconds_per_submission(course, assignment, students)
     baseline = seconds["nbgrader's Execute"]
     sandbox = "bubblewrap" if bubblewrap_works() else "NO bubblewrap"
     print(f"\n{args.students} submissions of the instructor's solution, one `nbgrader autograde` each way "

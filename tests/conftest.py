@@ -1,9 +1,11 @@
-"""Shared fixtures: private copies of the course and real grading cycles, all started at once.
+"""Shared fixtures: private copies of the course and real grading cycles, started together.
 
-The sample class and the catalogue (in batches) are graded by separate `nbgrader` runs in separate
-course copies, concurrently, so the suite costs about the longest run rather than their sum.
+The sample classes (every assignment's, in one course) and each assignment's catalogue (in batches) are graded
+by separate `nbgrader` runs in separate course copies, concurrently, so the suite costs about the longest run
+rather than their sum.
 """
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -11,19 +13,31 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from catalogue import ENTRIES, visible
+import catalogue
+from catalogue import visible
 from catalogue.verdicts import Verdicts
-from coursetools import commands, cycle, sample_class, scores
-from coursetools.sandbox import bubblewrap_works
+from coursetools import assignments, cycle
+from coursetools.assignments import sample
+from coursetools.assignments.cnn import sample_class
+from coursetools.gradebook import scores
+from coursetools.grading import commands
+from coursetools.grading.sandbox import bubblewrap_works
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
 from dask_cluster import run_on_dask
-from hostile import run_hostile, run_interrupted, run_without_sandbox
+from hostile import BACKPROP_ATTACKS, BACKPROP_HONEST, run_hostile, run_interrupted, run_without_sandbox
+from lms_archives import run_lms
 
 REPO = Path(__file__).resolve().parents[1]
-CLASS = sample_class.SAMPLE_CLASS + (sample_class.INSTRUCTOR_SOURCE,)
+ASSIGNMENTS = tuple(map(assignments.get, assignments.ALL))  # tests about every assignment are parametrized on it
+CLASS = sample_class.SAMPLE_CLASS + (sample.INSTRUCTOR_SOURCE,)  # the cnn class, as the older tests know it
 # The smallest class that still proves an end-to-end point (PostgreSQL, Dask): right, wrong, crashing, empty.
 SMALL_CLASS = tuple(s for s in CLASS if s.student_id in ("full_solution", "flipped_kernel", "crashes", "untouched_stub"))
+# The class make regrade grades again (tests/test_regrade.py): full marks, points lost, nothing done.
+REGRADE_CLASS = tuple(s for s in CLASS if s.student_id in ("full_solution", "flipped_kernel", "untouched_stub"))
+SESSION_START = time.monotonic()
 CATALOGUE_BATCHES = 2  # one per core of a CI machine; the sample class runs beside them
-VERDICTS = pytest.StashKey[Verdicts]()
+VERDICTS = pytest.StashKey[dict[str, Verdicts]]()
+TIMELINE = pytest.StashKey[dict[str, list]]()  # {run: [start, end]} in seconds since the session began
 
 
 def missing_tool(message: str) -> None:
@@ -31,11 +45,23 @@ def missing_tool(message: str) -> None:
     pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
 
-def graded(course: Path, students, jobs: int | None = None) -> tuple[Path, dict]:
-    """Run the whole cycle for `students` in `course`, `jobs` submissions at once (default: one per core);
-    returns the course with {student: {grade cell: (score, max)}}."""
-    cycle.run(course, students, jobs)
-    return course, scores.cell_scores(commands.gradebook_url(course), [s.student_id for s in students])
+def graded(course: Path, students, jobs: int | None = None, assignment=CNN) -> tuple[Path, dict]:
+    """Run the whole cycle of `assignment` for `students` in `course`, `jobs` submissions at once (default: one
+    per core); returns the course with {student: {grade cell: (score, max)}}."""
+    cycle.run(course, assignment, students, jobs)
+    return course, scores.cell_scores(commands.gradebook_url(course), assignment, [s.student_id for s in students])
+
+
+def class_of(assignment) -> tuple:
+    """An assignment's sample class, and the instructor's source notebook handed in as a submission."""
+    return assignment.sample_class.SAMPLE_CLASS + (sample.INSTRUCTOR_SOURCE,)
+
+
+def grade_course(course: Path) -> tuple[Path, dict]:
+    """The whole cycle of every assignment on its sample class in one course, as `make demo` runs it; returns
+    the course with {assignment id: {student: {grade cell: (score, max)}}}."""
+    cells = {a.id: graded(course, class_of(a), assignment=a)[1] for a in ASSIGNMENTS}
+    return course, cells
 
 
 def postgres(*statements: str) -> bool:
@@ -68,71 +94,113 @@ def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
 
 
 # The grading runs of the suite in the order they start: the longest first, then those that mostly wait (a Dask
-# cluster starting, a run killed and started again) beside the CPU-bound catalogue. A run starts only when a
-# selected test reads it (`pytest tests/test_report.py` grades the sample class alone).
-RUNS = ("hostile", "class", "dask", "interrupted", "catalogue0", "catalogue1", "postgres", "unsandboxed", "refused")
-READ_BY = {"graded_hostile": ("hostile",), "graded_class": ("class",), "class_cells": ("class",),
-           "graded_catalogue": tuple(f"catalogue{batch}" for batch in range(CATALOGUE_BATCHES)),
+# cluster starting, a run killed and started again) beside the CPU-bound catalogues. A run starts only when a
+# selected test reads it (`pytest tests/test_report.py` grades the sample classes alone); "{assignment}" stands
+# for the test's `assignment` parameter, or for every assignment when it has none.
+CATALOGUE_RUNS = tuple(f"catalogue-{{assignment}}-{batch}" for batch in range(CATALOGUE_BATCHES))
+RUNS = ("hostile", "class", "hostile_backprop", "dask", "interrupted", *(f"catalogue-{a.id}-{batch}" for a in ASSIGNMENTS
+                                                     for batch in range(CATALOGUE_BATCHES)),
+        "postgres", "unsandboxed", "refused", "lms-canvas", "lms-moodle", "regrade")
+READ_BY = {"graded_hostile": ("hostile",), "graded_hostile_backprop": ("hostile_backprop",), "graded_class": ("class",), "class_cells": ("class",),
+           "graded_course": ("class",), "graded_catalogue": CATALOGUE_RUNS,
            "interrupted_grading": ("interrupted",), "graded_on_dask": ("dask",), "graded_on_postgres": ("postgres",),
-           "without_sandbox": ("unsandboxed", "refused")}
+           "without_sandbox": ("unsandboxed", "refused"), "lms_graded": ("lms-canvas", "lms-moodle"),
+           "graded_for_regrade": ("regrade",)}
 AT_ONCE = 3  # grading runs at a time; each grades one submission per core, and kernels often wait
 
 
 def needed_runs(items) -> list[str]:
-    wanted = {run for item in items for fixture in getattr(item, "fixturenames", ()) for run in READ_BY.get(fixture, ())}
+    wanted = set()
+    for item in items:
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("assignment")
+        ids = [param.id] if param is not None else [a.id for a in ASSIGNMENTS]
+        for fixture in getattr(item, "fixturenames", ()):
+            wanted |= {run.format(assignment=a) for run in READ_BY.get(fixture, ()) for a in ids}
     return [run for run in RUNS if run in wanted]
 
 
 @pytest.fixture(scope="session")
 def gradings(request, tmp_path_factory):
     """The grading runs the selected tests read, started together: {"class" | "catalogue<i>" | ...: future}."""
-    jobs = {"class": partial(graded, students=CLASS), "interrupted": run_interrupted,
+    jobs = {"class": grade_course, "interrupted": run_interrupted,
             "dask": partial(run_on_dask, students=SMALL_CLASS),
             "unsandboxed": partial(run_without_sandbox, refuse=False),
-            "refused": partial(run_without_sandbox, refuse=True)}
+            "refused": partial(run_without_sandbox, refuse=True),
+            "lms-canvas": partial(run_lms, lms="canvas"), "lms-moodle": partial(run_lms, lms="moodle"),
+            "regrade": partial(graded, students=REGRADE_CLASS)}
     if bubblewrap_works():  # never run the attacks without the sandbox
         jobs["hostile"] = run_hostile
-    for batch in range(CATALOGUE_BATCHES):
-        batch_students = tuple(entry.student() for entry in ENTRIES[batch::CATALOGUE_BATCHES])
-        jobs[f"catalogue{batch}"] = partial(graded, students=batch_students)
+        jobs["hostile_backprop"] = partial(run_hostile, attacks=BACKPROP_ATTACKS, honest=BACKPROP_HONEST)
+    for a in ASSIGNMENTS:
+        bundles = catalogue.of(a.id).bundles
+        for batch in range(CATALOGUE_BATCHES):
+            batch_students = tuple(bundle.student(a) for bundle in bundles[batch::CATALOGUE_BATCHES])
+            jobs[f"catalogue-{a.id}-{batch}"] = partial(graded, students=batch_students, assignment=a)
     needed = needed_runs(request.session.items)
     database = f"cnn_tests_{os.getpid()}"
     if "postgres" in needed and (url := postgres_database(database)):
         jobs["postgres"] = partial(graded_on, url=url, students=SMALL_CLASS)
+    timeline = request.config.stash.setdefault(TIMELINE, {})
     with ThreadPoolExecutor(AT_ONCE) as pool:
-        yield {name: pool.submit(jobs[name], commands.copy_course(REPO, tmp_path_factory.mktemp(name)))
+        yield {name: pool.submit(timed, timeline, name, jobs[name], tmp_path_factory.mktemp(name))
                for name in needed if name in jobs}
     if "postgres" in jobs:
         postgres(f'DROP DATABASE IF EXISTS "{database}"')
 
 
-@pytest.fixture(scope="session")
-def graded_class(gradings):
-    """(course_dir, {student: {part: (score, max)}}) after the whole cycle ran with real nbgrader commands."""
-    course, _ = gradings["class"].result()
-    return course, scores.part_scores(commands.gradebook_url(course), [s.student_id for s in CLASS])
+def timed(timeline: dict, name: str, job, folder: Path):
+    """Run a grading job in a fresh copy of the course, recording when it ran, so that the terminal summary shows
+    where the suite's time went."""
+    timeline[name] = [time.monotonic() - SESSION_START, None]
+    try:
+        return job(commands.copy_course(REPO, folder))
+    finally:
+        timeline[name][1] = time.monotonic() - SESSION_START
 
 
 @pytest.fixture(scope="session")
-def class_cells(gradings):
-    """{student: {grade cell: (score, max)}} of the sample class: what other gradings must agree with."""
-    return gradings["class"].result()[1]
+def graded_course(gradings):
+    """(course_dir, {assignment id: {student: {grade cell: (score, max)}}}) after the whole cycle of every
+    assignment ran on its sample class with real nbgrader commands, in one course."""
+    return gradings["class"].result()
 
 
 @pytest.fixture(scope="session")
-def graded_catalogue(gradings, request):
-    """Verdicts on every catalogue entry: its grade cells' scores and the folder that holds its feedback."""
-    results = [gradings[f"catalogue{batch}"].result() for batch in range(CATALOGUE_BATCHES)]
-    verdicts = Verdicts({name: (course, cells) for course, table in results for name, cells in table.items()})
-    request.config.stash[VERDICTS] = verdicts
-    return verdicts
+def graded_class(graded_course):
+    """(course_dir, {student: {part: (score, max)}}) of the cnn sample class."""
+    course, _ = graded_course
+    return course, scores.part_scores(commands.gradebook_url(course), CNN, [s.student_id for s in CLASS])
+
+
+@pytest.fixture(scope="session")
+def class_cells(graded_course):
+    """{student: {grade cell: (score, max)}} of the cnn sample class: what other gradings must agree with."""
+    return graded_course[1][CNN.id]
+
+
+@pytest.fixture
+def graded_catalogue(gradings, assignment, request):
+    """Verdicts on every entry of the test's assignment's catalogue: its grade cells' scores and the folder that
+    holds its feedback."""
+    found = request.config.stash.setdefault(VERDICTS, {})
+    if assignment.id not in found:
+        results = [gradings[f"catalogue-{assignment.id}-{batch}"].result() for batch in range(CATALOGUE_BATCHES)]
+        found[assignment.id] = Verdicts(catalogue.of(assignment.id),
+                                        {bundle: (course, cells) for course, table in results
+                                         for bundle, cells in table.items()})
+    return found[assignment.id]
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if VERDICTS in config.stash:
-        terminalreporter.write_sep("=", "grading catalogue")
-        terminalreporter.write_line(config.stash[VERDICTS].summary())
+    for verdicts in config.stash.get(VERDICTS, {}).values():
+        terminalreporter.write_sep("=", f"grading catalogue of {verdicts.catalogue.assignment.id}")
+        terminalreporter.write_line(verdicts.summary())
     visible.terminal_summary(terminalreporter, config)
+    if timeline := config.stash.get(TIMELINE, {}):
+        terminalreporter.write_sep("=", f"grading runs, {AT_ONCE} at a time (seconds since the session began)")
+        for name, (start, end) in sorted(timeline.items(), key=lambda item: item[1][0]):
+            ended = "unfinished" if end is None else f"{end:5.0f}  ({end - start:4.0f} s)"
+            terminalreporter.write_line(f"{name:<24} {start:5.0f} -> {ended}")
 
 
 @pytest.fixture(scope="session")
@@ -152,6 +220,14 @@ def graded_hostile(gradings):
 
 
 @pytest.fixture(scope="session")
+def graded_hostile_backprop(gradings):
+    """The score and fault attacks on the second assignment, after the TA's grading command ran on them."""
+    if "hostile_backprop" not in gradings:
+        missing_tool("the hostile submissions need bubblewrap (make test installs it as root)")
+    return gradings["hostile_backprop"].result()
+
+
+@pytest.fixture(scope="session")
 def interrupted_grading(gradings):
     """A class whose grading was killed halfway, then graded again, twice (see tests/hostile.py)."""
     return gradings["interrupted"].result()
@@ -168,3 +244,17 @@ def without_sandbox(gradings):
 def graded_on_dask(gradings):
     """The sample class graded on a loopback Dask cluster that lost a worker halfway (see tests/dask_cluster.py)."""
     return gradings["dask"].result()
+
+
+@pytest.fixture(scope="session")
+def lms_graded(gradings):
+    """{"canvas" | "moodle": (course_dir, download, what collect printed)} after each LMS's download of three cnn
+    students went through the TA's collect and make grade (see tests/lms_archives.py)."""
+    return {lms: gradings[f"lms-{lms}"].result() for lms in ("canvas", "moodle")}
+
+
+@pytest.fixture(scope="session")
+def graded_for_regrade(gradings):
+    """(course_dir, {student: {grade cell: (score, max)}}) of a small cnn class, for tests/test_regrade.py to
+    change and grade again (no other test reads this course)."""
+    return gradings["regrade"].result()

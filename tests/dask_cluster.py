@@ -12,10 +12,16 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from coursetools import commands, cycle, sample_class, scores
-from coursetools.assignment import ASSIGNMENT
-from coursetools.commands import BIN
-from coursetools.parallel import CHUNKS
+from coursetools import cycle
+
+from coursetools.assignments.cnn import sample_class
+
+from coursetools.gradebook import scores
+
+from coursetools.grading import commands
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
+from coursetools.grading.commands import BIN
+from coursetools.grading import workspace
 
 WORKERS = 2
 
@@ -70,7 +76,7 @@ def cluster(course: Path, logs: Path):
 def tasks_of(worker: subprocess.Popen, course: Path) -> list[str]:
     """The students whose grading task `worker` is running now (from its chunk folders, named after its pid)."""
     try:
-        return [student.name for chunk in (course / CHUNKS).glob(f"*-{worker.pid}-*") for student in chunk.iterdir()]
+        return [student.name for chunk in (course / workspace.chunks(CNN.id)).glob(f"*-{worker.pid}-*") for student in chunk.iterdir()]
     except FileNotFoundError:  # the task ended while we looked
         return []
 
@@ -92,7 +98,7 @@ def living_members(group: int) -> list[str]:
 def run_on_dask(course: Path, students=sample_class.SAMPLE_CLASS) -> DaskRun:
     """Grade `students` on a loopback cluster of two workers, killing the first worker's process (only it: the
     nbgrader it started must die with it) once it is grading a submission."""
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "generate_assignment", CNN.id, "--force")
     sample_class.build(course, students)
     ids = [s.student_id for s in students]
     cycle.register(course, ids)
@@ -109,5 +115,5 @@ def run_on_dask(course: Path, students=sample_class.SAMPLE_CLASS) -> DaskRun:
         output, _ = grading.communicate(timeout=900)
     url = commands.gradebook_url(course)
     with Gradebook(url) as gb:
-        submissions = [s.student.id for s in gb.find_assignment(ASSIGNMENT).submissions]
-    return DaskRun(grading.returncode, output, killed_while, scores.cell_scores(url, ids), submissions, survivors)
+        submissions = [s.student.id for s in gb.find_assignment(CNN.id).submissions]
+    return DaskRun(grading.returncode, output, killed_while, scores.cell_scores(url, CNN, ids), submissions, survivors)

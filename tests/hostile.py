@@ -6,6 +6,7 @@ folder's real path, which an attacker could guess), a whole notebook changed by 
 raw files instead of a notebook (`files`). `loses` are the parts that must score below full ("all": every
 part scores 0); `status` is what the TA's status table must say about the student.
 """
+import ast
 import base64
 import codecs
 import hashlib
@@ -27,13 +28,17 @@ import nbformat
 import numpy as np
 from nbgrader.api import Gradebook
 
-from coursetools import commands, cycle, grade, intake, notebook, sample_class, scores
-from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, WRITTEN_ANSWER
-from coursetools.sample_class import ALL, Student
-from coursetools.sandbox import STATUS_DIR, sandbox_uid
+from coursetools import assignments, cycle, grade
+from coursetools.assignments import Assignment
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
+from coursetools.assignments.cnn import sample_class
+from coursetools.assignments.sample import Student
+from coursetools.gradebook import scores
+from coursetools.grading import commands, intake, notebook, workspace
+from coursetools.grading.sandbox import sandbox_uid
 
 OWN_USER = sandbox_uid() is not None  # the sandbox runs as a user of its own (the TA is root)
-FIRST_LINE = {  # a line of each part's solution that new code can go in front of
+FIRST_LINE = {  # a line of each cnn part's solution that new code can go in front of (else: the function's first)
     "conv2d_naive": "    image, kernel = np.asarray(image), np.asarray(kernel)\n",
     "conv_output_size": "    if stride < 1:\n",
     "pad2d": "    x = np.asarray(x)\n",
@@ -55,13 +60,14 @@ class Attack:
     files: dict = field(default_factory=dict)  # handed in instead of a notebook, by name: bytes, a callable that
     #                                            makes them from the course, a Path in the course to link to, or
     #                                            None for a folder
+    assignment: Assignment = CNN
 
     def lost_parts(self) -> set[str]:
-        return set(GRADED_PARTS) if self.loses == "all" else set(self.loses)
+        return set(self.assignment.graded_parts) if self.loses == "all" else set(self.loses)
 
     def write(self, course: Path) -> None:
-        """Hand the submission in to submitted/<name>/cnn/, as nbgrader's collect step would."""
-        folder = course / "submitted" / self.name / ASSIGNMENT
+        """Hand the submission in to submitted/<name>/<assignment>/, as nbgrader's collect step would."""
+        folder = course / "submitted" / self.name / self.assignment.id
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
         if self.files:
@@ -73,14 +79,27 @@ class Attack:
                 else:
                     (folder / name).write_bytes(content(course) if callable(content) else content)
             return
-        edits = ()
+        edits, solved = (), self.assignment.sample_class
         if self.part:
             indented = "".join(f"    {line}\n" for line in self.code.replace("COURSE", str(course)).splitlines())
-            edits = ((self.part, FIRST_LINE[self.part], indented + FIRST_LINE[self.part]),)
-        nb = sample_class.submission(Student(self.name, self.description, ALL, edits=edits), course)
+            first = FIRST_LINE.get(self.part) if self.assignment is CNN else first_body_line(course, self)
+            edits = ((self.part, first, indented + first),)
+        nb = solved.submission(Student(self.name, self.description, self.assignment.graded_parts, edits=edits), course)
         if self.tamper:
             self.tamper(nb)
-        nbformat.write(nb, str(folder / f"{NOTEBOOK}.ipynb"))
+        nbformat.write(nb, str(folder / f"{self.assignment.notebook}.ipynb"))
+
+
+def first_body_line(course: Path, attack: Attack) -> str:
+    """The first line of the body of the attacked part's function in the instructor's solution (its docstring's
+    first line, if it has one): new code goes in front of it."""
+    source = notebook.cell_by_id(notebook.read(attack.assignment.source_notebook(course)), attack.part).source
+    code = notebook.without_markers(source)
+    function = next(node for node in ast.walk(ast.parse(code))
+                    if isinstance(node, ast.FunctionDef) and node.name == attack.part)
+    line = code.splitlines(keepends=True)[function.body[0].lineno - 1]
+    assert code.count(line) == 1, f"{line!r} is not unique in {attack.part}'s solution"
+    return line
 
 
 def solved_notebook(course: Path, version: int = 4) -> bytes:
@@ -150,6 +169,10 @@ ESCAPE = (
            tamper=insert_after_setup("import os\nprint(sorted(os.environ.items()))")),
 )
 
+# np.zeros maps fresh pages without touching them: the 3 GiB address-space limit stops the fourth 800 MB
+# array at once, however loaded the machine is (np.ones wrote 2.4 GB first and could hit the cell timeout).
+HOARD = "hoard = [np.zeros(10**8) for _ in range(1000)]"
+
 FAULTS = (
     Attack("infinite_loop", "avg_pool2d never returns", ("avg_pool2d",), "timed out", part="avg_pool2d",
            code="while True:\n    pass"),
@@ -157,7 +180,7 @@ FAULTS = (
            tamper=replace_in("Conv2D", "    def parameters(self):\n",
                              "    def parameters(self):\n        import os; os._exit(3)\n")),
     Attack("out_of_memory", "max_pool2d allocates without end", ("max_pool2d",), "MemoryError", part="max_pool2d",
-           code="hoard = [np.ones(10**8) for _ in range(1000)]"),
+           code=HOARD),
     Attack("sys_exit", "conv2d_naive calls sys.exit()", ("conv2d_naive",), "SystemExit", part="conv2d_naive",
            code="import sys\nsys.exit(0)"),
     Attack("keyboard_interrupt", "pad2d raises KeyboardInterrupt", ("pad2d",), "KeyboardInterrupt", part="pad2d",
@@ -222,19 +245,19 @@ TAMPERING = (
 
 BROKEN = (
     Attack("not_json", "a notebook cut off halfway", "all", "not valid JSON",
-           files={f"{NOTEBOOK}.ipynb": b'{"cells": [{"cell_type": "code", "sour'}),
-    Attack("empty_file", "an empty cnn.ipynb", "all", "empty file", files={f"{NOTEBOOK}.ipynb": b""}),
+           files={f"{CNN.notebook}.ipynb": b'{"cells": [{"cell_type": "code", "sour'}),
+    Attack("empty_file", "an empty cnn.ipynb", "all", "empty file", files={f"{CNN.notebook}.ipynb": b""}),
     Attack("binary_garbage", "random bytes named cnn.ipynb", "all", "not valid JSON",
-           files={f"{NOTEBOOK}.ipynb": bytes(range(256)) * 4}),
-    Attack("json_not_notebook", "a JSON list", "all", "not a notebook", files={f"{NOTEBOOK}.ipynb": b"[1, 2, 3]"}),
+           files={f"{CNN.notebook}.ipynb": bytes(range(256)) * 4}),
+    Attack("json_not_notebook", "a JSON list", "all", "not a notebook", files={f"{CNN.notebook}.ipynb": b"[1, 2, 3]"}),
     Attack("missing_notebook", "hands in a text file only", "all", "no cnn.ipynb", files={"notes.txt": b"sorry"}),
     Attack("links_to_source", "cnn.ipynb is a symbolic link to the instructor's notebook", "all", "symbolic link",
-           files={f"{NOTEBOOK}.ipynb": Path("source") / ASSIGNMENT / f"{NOTEBOOK}.ipynb"}),
-    Attack("notebook_is_a_folder", "cnn.ipynb is a folder", "all", "no cnn.ipynb", files={f"{NOTEBOOK}.ipynb": None}),
+           files={f"{CNN.notebook}.ipynb": Path("source") / CNN.id / f"{CNN.notebook}.ipynb"}),
+    Attack("notebook_is_a_folder", "cnn.ipynb is a folder", "all", "no cnn.ipynb", files={f"{CNN.notebook}.ipynb": None}),
     Attack("misnamed_notebook", "the solution saved as 'cnn (1).ipynb'", (), "as cnn.ipynb",
            files={"cnn (1).ipynb": solved_notebook}),
     Attack("nbformat_3", "the solution saved in nbformat 3", (), "converted from nbformat 3",
-           files={f"{NOTEBOOK}.ipynb": lambda course: solved_notebook(course, 3)}),
+           files={f"{CNN.notebook}.ipynb": lambda course: solved_notebook(course, 3)}),
     Attack("broken_metadata", "the solution with garbage nbgrader metadata in two cells", (), "repaired",
            tamper=then(edit_cell("conv2d", lambda c: c.metadata.update(nbgrader="garbage")),
                        edit_cell("test_pad2d", lambda c: c.metadata.nbgrader.pop("points")))),
@@ -408,7 +431,7 @@ def append_markdown(text):
 XSS_LINK = "see my working"  # the text of xss_javascript_link's link, which the browser test clicks
 XSS = tuple(Attack(name, description, **attack(pwned(name))) for name, description, attack in (
     ("xss_markdown_answer", "the written answer ends in <img src=x onerror=...>", lambda js: {"tamper": edit_cell(
-        WRITTEN_ANSWER, lambda c: setattr(c, "source", c.source + f'\n\n<img src=x onerror="{js}">'))}),
+        CNN.written_answer, lambda c: setattr(c, "source", c.source + f'\n\n<img src=x onerror="{js}">'))}),
     ("xss_html_script", "pad2d displays HTML holding a <script>",
      lambda js: {"part": "pad2d", "code": displays("HTML", f"<script>{js}</script>")}),
     ("xss_javascript", "a cell of its own displays Javascript(...)",
@@ -442,7 +465,7 @@ def append_to(grade_id: str, code: str) -> Callable:
 
 
 # Work the TA's process does for student code is bounded: a stand-in's reference runs under the student's limits
-# (coursetools/references.py), the wire refuses a flood before reading it, the intake refuses what no
+# (coursetools/verification/references.py), the wire refuses a flood before reading it, the intake refuses what no
 # notebook is. Each attack strikes only where the grader's stand-in is (its __qualname__ is not the student's).
 FLOOD_THE_WIRE = """import fcntl, json, os, struct, sys
 if sys.argv[0].endswith('verify_worker.py'):  # the worker's own pipe to the TA, found in /proc
@@ -468,9 +491,9 @@ BOUNDS = (
     Attack("floods_the_wire", "avg_pool2d writes to the worker's pipe a message of twelve 256 MiB arrays",
            ("avg_pool2d",), part="avg_pool2d", code=FLOOD_THE_WIRE),
     Attack("deeply_nested_json", "cnn.ipynb is 100 KB of nested [ (a RecursionError in json.loads)", "all",
-           "nested too deeply", files={f"{NOTEBOOK}.ipynb": b"[" * 100_000}),
+           "nested too deeply", files={f"{CNN.notebook}.ipynb": b"[" * 100_000}),
     Attack("huge_notebook", "the solution followed by 51 MB of spaces", "all", "more than a notebook may have",
-           files={f"{NOTEBOOK}.ipynb": lambda course: solved_notebook(course) + b" " * (51 * 2**20)}),
+           files={f"{CNN.notebook}.ipynb": lambda course: solved_notebook(course) + b" " * (51 * 2**20)}),
     Attack("too_many_cells", "the solution with 5,000 empty cells added", "all", "cells, more than",
            tamper=lambda nb: nb.cells.extend(nbformat.v4.new_code_cell("") for _ in range(5000))),
 )
@@ -639,6 +662,63 @@ ATTACKS += BOUNDS + UNEARNED + FATAL_LOADS
 HONEST = (sample_class.FULL_SOLUTION,) + tuple(s for s in sample_class.SAMPLE_CLASS if s.student_id == "flipped_kernel")
 
 
+def test_cells_of(assignment: Assignment, part: str, nb) -> list:
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("points") and c.cell_type == "code"
+            and assignment.part_of(c.metadata.nbgrader["grade_id"]) == part]
+
+
+def drop_tests_of(assignment: Assignment, part: str) -> Callable:
+    """A tamper function that deletes every test cell of `part`."""
+    return lambda nb: [nb.cells.remove(cell) for cell in test_cells_of(assignment, part, nb)]
+
+
+def edit_tests_of(assignment: Assignment, part: str, change: Callable) -> Callable:
+    """A tamper function that calls `change(cell)` on every test cell of `part`."""
+    return lambda nb: [change(cell) for cell in test_cells_of(assignment, part, nb)]
+
+
+# The score and fault attacks again, on the second assignment: its parts, its tests, its provided layers.
+BP = assignments.get("cnn_backprop")
+NO_SOFTMAX = ("def softmax_cross_entropy(logits, y):\n"
+              "    return 0.0, np.zeros(np.shape(logits))\n")  # wrong: no loss, no gradient
+wrong_softmax = rewrite("softmax_cross_entropy", NO_SOFTMAX)
+BACKPROP_ATTACKS = tuple(replace(attack, assignment=BP) for attack in (
+    Attack("bp_rigged_eq", "conv2d_fast returns an object equal to everything", ("conv2d_fast",), part="conv2d_fast",
+           code="class Anything:\n    def __eq__(self, other): return True\n    shape = property(lambda self: (1, 1, 1, 1))\n"
+                "return Anything()"),
+    Attack("bp_ndarray_subclass", "avg_pool2d_backward returns an ndarray subclass whose comparisons are all True",
+           ("avg_pool2d_backward",), part="avg_pool2d_backward",
+           code="class Yes(np.ndarray):\n    def __eq__(self, other): return np.ones(self.shape, bool)\n"
+                "return np.zeros(x_shape).view(Yes)"),
+    Attack("bp_patches_allclose", "a softmax_cross_entropy that computes nothing, and np.allclose patched to agree",
+           ("softmax_cross_entropy",), tamper=then(wrong_softmax, insert_after_setup("np.allclose = lambda *a, **k: True"))),
+    Attack("bp_replaces_grader", "a softmax_cross_entropy that computes nothing, and the grader object replaced",
+           ("softmax_cross_entropy",), tamper=then(wrong_softmax, insert_after_setup(
+               "class _Anything:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+               "_grader = _Anything()"))),
+    Attack("bp_calls_hidden_reference", "conv2d_fast returns the hidden grader's reference result", ("conv2d_fast",),
+           part="conv2d_fast", code="return _grader.conv2d_fast(x, weight, bias, stride, padding)"),
+    Attack("bp_deletes_test_cells", "deletes every test cell of conv2d_backward (solution right)", (),
+           tamper=drop_tests_of(BP, "conv2d_backward")),
+    Attack("bp_raises_points", "a softmax_cross_entropy that computes nothing, its test cells' points set to 1000",
+           ("softmax_cross_entropy",), tamper=then(wrong_softmax, edit_tests_of(
+               BP, "softmax_cross_entropy", lambda c: c.metadata.nbgrader.update(points=1000)))),
+    Attack("bp_empties_test_cells", "a softmax_cross_entropy that computes nothing, its test cells emptied",
+           ("softmax_cross_entropy",), tamper=then(wrong_softmax, edit_tests_of(
+               BP, "softmax_cross_entropy", lambda c: setattr(c, "source", "pass")))),
+    Attack("bp_infinite_loop", "avg_pool2d_backward never returns", ("avg_pool2d_backward",), "timed out",
+           part="avg_pool2d_backward", code="while True:\n    pass"),
+    Attack("bp_out_of_memory", "max_pool2d_backward allocates without end", ("max_pool2d_backward",), "MemoryError",
+           part="max_pool2d_backward", code=HOARD),
+    Attack("bp_sys_exit", "numerical_gradient calls sys.exit()", ("numerical_gradient",), "SystemExit",
+           part="numerical_gradient", code="import sys\nsys.exit(0)"),
+    Attack("bp_segfault", "conv2d_backward crashes the interpreter (reads address 0)", ("conv2d_backward",),
+           "kernel died", part="conv2d_backward", code="import ctypes\nctypes.string_at(0)"),
+    Attack("bp_os_exit", "train calls os._exit", ("train",), "kernel died", part="train", code="import os\nos._exit(3)"),
+))
+BACKPROP_HONEST = (BP.sample_class.FULL_SOLUTION,)
+
+
 @dataclass
 class HostileRun:
     course: Path
@@ -669,22 +749,28 @@ def processes_running(argv: list[str]) -> list[int]:
     return found
 
 
-def run_hostile(course: Path, attacks=ATTACKS) -> HostileRun:
-    """Hand in the attacks beside the honest students and grade them all with the TA's command."""
+# Slots for a hostile batch: twice the cores, since its hung kernels hold a slot while they wait for a timeout.
+HOSTILE_SLOTS = 2 * (os.cpu_count() or 1)
+
+
+def run_hostile(course: Path, attacks=ATTACKS, honest=HONEST) -> HostileRun:
+    """Hand in the attacks (all of one assignment) beside the honest students and grade them all with the TA's
+    command."""
+    assignment = attacks[0].assignment
     with open(course / "nbgrader_config.py", "a") as config:  # faster timeouts: the loops run for nothing
         config.write("\nc.SandboxedExecute.cell_timeout = 20\nc.SandboxedExecute.notebook_seconds = 240\n")
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "generate_assignment", assignment.id, "--force")
     for attack in attacks:
         attack.write(course)
-    sample_class.build(course, HONEST)
-    ids = [a.name for a in attacks] + [s.student_id for s in HONEST]
+    assignment.sample_class.build(course, honest)
+    ids = [a.name for a in attacks] + [s.student_id for s in honest]
     cycle.register(course, ids)
     before = snapshot(course)
-    intakes = grade.autograde(course)
-    grade.finish(course)
-    statuses = {s.student: s for s in grade.statuses(course, intakes)}
+    intakes = grade.autograde(course, assignment, HOSTILE_SLOTS)
+    grade.finish(course, assignment)
+    statuses = {s.student: s for s in grade.statuses(course, assignment, intakes)}
     strays = processes_running(["sleep", "600"])
-    return HostileRun(course, scores.part_scores(commands.gradebook_url(course), ids), statuses, before,
+    return HostileRun(course, scores.part_scores(commands.gradebook_url(course), assignment, ids), statuses, before,
                       snapshot(course), strays)
 
 
@@ -697,13 +783,13 @@ class InterruptedRun:
 
 
 def graded_students(course: Path) -> list[str]:
-    """The students whose autograde has finished in the current grading (see coursetools/graded.py)."""
-    return [path.stem for path in (course / STATUS_DIR).glob("*.graded")]
+    """The students whose autograde has finished in the current grading (see coursetools/grading/graded.py)."""
+    return [path.stem for path in (course / workspace.status_dir(CNN.id)).glob("*.graded")]
 
 
 def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
     """Kill the TA's command (and its kernels) halfway through a class, grade again, and grade once more."""
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "generate_assignment", CNN.id, "--force")
     honest = [replace(sample_class.FULL_SOLUTION, student_id=f"student{i}") for i in range(students)] + list(HONEST)
     sample_class.build(course, honest)
     ids = [s.student_id for s in honest]
@@ -718,12 +804,12 @@ def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
     run.wait()
     graded = len(graded_students(course))
     url = commands.gradebook_url(course)
-    grade.autograde(course)
-    after_restart = scores.cell_scores(url, ids)
-    grade.autograde(course)
+    grade.autograde(course, CNN)
+    after_restart = scores.cell_scores(url, CNN, ids)
+    grade.autograde(course, CNN)
     with Gradebook(url) as gb:
-        submissions = [s.student.id for s in gb.find_assignment(ASSIGNMENT).submissions]
-    return InterruptedRun(graded, after_restart, scores.cell_scores(url, ids), submissions)
+        submissions = [s.student.id for s in gb.find_assignment(CNN.id).submissions]
+    return InterruptedRun(graded, after_restart, scores.cell_scores(url, CNN, ids), submissions)
 
 
 def run_without_sandbox(course: Path, refuse: bool) -> tuple[int, str, dict]:
@@ -732,13 +818,13 @@ def run_without_sandbox(course: Path, refuse: bool) -> tuple[int, str, dict]:
     Returns its exit status, what it printed and {student: status}."""
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.SandboxedExecute.bubblewrap = False\nc.SandboxedExecute.require_sandbox = {refuse}\n")
-    commands.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    commands.nbgrader(course, "generate_assignment", CNN.id, "--force")
     sample_class.build(course, HONEST)
     cycle.register(course, [s.student_id for s in HONEST])
     done = subprocess.run([sys.executable, "-m", "coursetools.grade", str(course)], cwd=course, capture_output=True,
                           text=True, check=False)
     intakes = [intake.Intake(s.student_id, "ok", "") for s in HONEST]
-    return done.returncode, done.stdout, {s.student: s for s in grade.statuses(course, intakes)}
+    return done.returncode, done.stdout, {s.student: s for s in grade.statuses(course, CNN, intakes)}
 
 
 def outcomes(run: HostileRun, attacks=None) -> list[str]:
@@ -746,7 +832,7 @@ def outcomes(run: HostileRun, attacks=None) -> list[str]:
     lost and its status."""
     lines = []
     for attack in ATTACKS if attacks is None else attacks:
-        parts = {p: v for p, v in run.parts[attack.name].items() if p != "weight_sharing_answer"}
+        parts = {p: v for p, v in run.parts[attack.name].items() if p != attack.assignment.written_answer}
         lost_parts = [p for p, (score, most) in parts.items() if score < most]
         loses = "everything" if len(lost_parts) == len(parts) else ", ".join(lost_parts) or "nothing"
         status = run.status[attack.name]

@@ -4,12 +4,11 @@ import os
 import secrets
 import socket
 import subprocess
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from coursetools.commands import BIN
+from coursetools.grading.commands import BIN
+from coursetools.hub.process import stop, wait_until_answering
 
 from conftest import missing_tool
 
@@ -51,28 +50,17 @@ def jupyterlab(root: Path, workdir: Path):
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
          "--LabApp.expose_app_in_browser=True",  # tests wait on the kernel through window.jupyterapp
-         "--ServerApp.jpserver_extensions=coursetools.csp=True"],  # as `make lab`: the Formgrader's CSP
+         "--ServerApp.jpserver_extensions=coursetools.display.csp=True"],  # as `make lab`: the Formgrader's CSP
         cwd=root, stdout=log, stderr=subprocess.STDOUT,
         env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", JUPYTER_CONFIG_DIR=str(workdir / "config"),
                  PYTHONPATH=str(root)))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start; see {workdir / 'jupyterlab.log'}") from None
-                time.sleep(0.5)
+        wait_until_answering(f"{base}/api/status?token={token}", server, 90,
+                             f"JupyterLab (see {workdir / 'jupyterlab.log'})")
         yield base, token
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 20)
         log.close()
 
 

@@ -5,10 +5,9 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from coursetools import notebook, sample_class
-from coursetools.assignment import GRADED_PARTS, release_notebook
+from coursetools.grading import notebook
 
-from conftest import CLASS, REPO
+from conftest import ASSIGNMENTS, CLASS, REPO
 from jupyterlab import chromium_page, jupyterlab, nbgrader_errors, require_chromium, screenshot_dir
 
 BUSY = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
@@ -21,11 +20,12 @@ KERNEL_READY = """() => {
 
 @pytest.fixture(scope="module")
 def lab(graded_class, tmp_path_factory):
-    """JupyterLab on the graded course copy, with a student's working copy of the release in student/."""
+    """JupyterLab on the graded course copy, with a student's working copy of each release (its data files
+    included) in student/<assignment>/."""
     require_chromium()
     course, _ = graded_class
-    (course / "student").mkdir(exist_ok=True)
-    shutil.copy(release_notebook(REPO), course / "student" / "cnn.ipynb")
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(assignment.release_notebook(REPO).parent, course / "student" / assignment.id, dirs_exist_ok=True)
     with jupyterlab(course, tmp_path_factory.mktemp("lab")) as server:
         yield server
 
@@ -64,12 +64,13 @@ def save(page):
     page.wait_for_selector(".jp-mod-current.jp-mod-dirty", state="detached")
 
 
-def type_solutions(page):
-    """Type the instructor's solution into each solution cell through the editor, as a student would."""
-    solved = sample_class.submission(sample_class.FULL_SOLUTION, REPO)
+def type_solutions(page, assignment, student=None):
+    """Type a sample student's solution (default: the instructor's) into each solution cell through the editor,
+    as a student would."""
+    solved = assignment.sample_class.submission(student or assignment.sample_class.FULL_SOLUTION, REPO)
     cells = page.locator(".jp-Notebook .jp-Cell")
     for index, cell in enumerate(solved.cells):
-        if notebook.grade_id(cell) not in GRADED_PARTS:
+        if notebook.grade_id(cell) not in assignment.graded_parts:
             continue
         target = cells.nth(index)
         target.scroll_into_view_if_needed()
@@ -81,15 +82,16 @@ def type_solutions(page):
         page.keyboard.press("Escape")
 
 
-def test_student_sees_the_stubs_then_validates_a_solution(lab):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.id)
+def test_student_sees_the_stubs_then_validates_a_solution(lab, assignment):
     base, token = lab
     with chromium_page() as (page, console_errors):
-        open_notebook(page, base, token, "student/cnn.ipynb")
+        open_notebook(page, base, token, f"student/{assignment.id}/{assignment.notebook}.ipynb")
         run_cells_one_by_one(page)
         stub_errors = error_names(page)
         assert stub_errors and set(stub_errors) == {"NotImplementedError"}, stub_errors
 
-        type_solutions(page)
+        type_solutions(page, assignment)
         page.get_by_text("Edit", exact=True).click()
         page.get_by_text("Clear Outputs of All Cells").click()  # so that the wait below sees the new run
         save(page)
@@ -103,7 +105,7 @@ def test_student_sees_the_stubs_then_validates_a_solution(lab):
         page.get_by_role("button", name="Validate").click()
         dialog = page.locator(".jp-Dialog", has_text="Validation Results")
         dialog.wait_for(timeout=180_000)
-        page.screenshot(path=str(screenshot_dir() / "student-validate.png"))
+        page.screenshot(path=str(screenshot_dir() / f"student-validate-{assignment.id}.png"))
         assert "Success! Your notebook passes all the tests." in dialog.inner_text(), dialog.inner_text()
     assert nbgrader_errors(console_errors) == []
 

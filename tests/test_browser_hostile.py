@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from coursetools import commands
-from coursetools.assignment import ASSIGNMENT, NOTEBOOK, WRITTEN_ANSWER
+from coursetools.grading import commands
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
 
 from hostile import XSS, XSS_LINK
 from jupyterlab import chromium_page, jupyterlab, require_chromium, screenshot_dir
@@ -29,7 +29,7 @@ def hostile_lab(graded_hostile, tmp_path_factory):
     require_chromium()
     course = graded_hostile.course
     with Gradebook(commands.gradebook_url(course)) as gb:
-        ids = {a.name: gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, a.name).id for a in XSS}
+        ids = {a.name: gb.find_submission_notebook(CNN.notebook, CNN.id, a.name).id for a in XSS}
     with jupyterlab(course, tmp_path_factory.mktemp("lab")) as (base, token):
         yield course, base, token, ids
 
@@ -93,11 +93,11 @@ def feedback_signs(course: Path, shots: dict) -> dict:
         seen = watch(page)
         for attack in XSS:
             forget(seen)
-            path = course / "feedback" / attack.name / ASSIGNMENT / f"{NOTEBOOK}.html"
+            path = course / "feedback" / attack.name / CNN.id / f"{CNN.notebook}.html"
             page.goto(path.as_uri())
             found[attack.name] = look(page, seen, re.compile(re.escape(path.as_uri()) + "$|data:"))
             if attack.name in shots:
-                page.locator(f".nbgrader_cell:has(a[name={WRITTEN_ANSWER}])").scroll_into_view_if_needed()
+                page.locator(f".nbgrader_cell:has(a[name={CNN.written_answer}])").scroll_into_view_if_needed()
                 page.screenshot(path=str(screenshot_dir() / shots[attack.name]))
     return found
 
@@ -105,7 +105,7 @@ def feedback_signs(course: Path, shots: dict) -> dict:
 def test_no_payload_runs_in_the_formgrader(hostile_lab):
     course, base, token, ids = hostile_lab
     found = formgrader_signs(base, token, ids, {
-        "xss_markdown_answer": ("formgrader-hostile.png", f".nbgrader_cell:has(#{WRITTEN_ANSWER})"),
+        "xss_markdown_answer": ("formgrader-hostile.png", f".nbgrader_cell:has(#{CNN.written_answer})"),
         "xss_image_metadata": ("formgrader-hostile-image.png", ".output_png")})
     assert found == {name: [] for name in ids}
 
@@ -116,18 +116,24 @@ def test_no_payload_runs_in_the_feedback(hostile_lab):
     assert found == {attack.name: [] for attack in XSS}
 
 
+def saved(model: str):
+    """Matches the Formgrader's PUT of one grade or comment (its Backbone models save on each input's change)."""
+    return lambda response: f"/api/{model}/" in response.url and response.request.method == "PUT"
+
+
 def test_the_formgrader_shows_the_answer_and_the_image_and_still_saves_grades(hostile_lab):
     course, base, token, ids = hostile_lab
     with chromium_page() as (page, errors):
         page.goto(f"{base}/formgrader?token={token}")  # as in formgrader_signs: the login cookie first
         page.goto(f"{base}/formgrader/submissions/{ids['xss_markdown_answer']}/")
-        answer = page.locator(".nbgrader_cell", has=page.locator(f"#{WRITTEN_ANSWER}"))
+        answer = page.locator(".nbgrader_cell", has=page.locator(f"#{CNN.written_answer}"))
         assert "4,923,520" in answer.inner_text() and answer.locator("img[onerror], img[src='x']").count() == 0
-        page.locator(f"#{WRITTEN_ANSWER}").fill("7")
-        page.locator(f"#{WRITTEN_ANSWER}-comment").fill("Right counts; the image tag does nothing here.")
-        page.locator(f"#{WRITTEN_ANSWER}").focus()  # leaving the comment box saves it
-        page.keyboard.press("Tab")
-        page.wait_for_timeout(2000)
+        page.wait_for_function("window.formgrader && formgrader.loaded")  # the inputs' save handlers are bound
+        with page.expect_response(saved("grade")) as grade_put, page.expect_response(saved("comment")) as comment_put:
+            page.locator(f"#{CNN.written_answer}").fill("7")
+            page.locator(f"#{CNN.written_answer}-comment").fill("Right counts; the image tag does nothing here.")
+            page.locator(f"#{CNN.written_answer}").focus()  # leaving each box saves it
+        assert grade_put.value.ok and comment_put.value.ok, (grade_put.value.status, comment_put.value.status)
         page.goto(f"{base}/formgrader/submissions/{ids['xss_image_metadata']}/")
         image = page.locator(".output_png img[src^='data:image/png;base64,']")
         assert image.count() == 1 and image.evaluate("img => img.naturalWidth") == 64
@@ -137,14 +143,14 @@ def test_the_formgrader_shows_the_answer_and_the_image_and_still_saves_grades(ho
         own_blocked = re.compile(r"Executing inline|Loading the script '" + re.escape(base) + "|page error")
         assert [e for e in errors if own_blocked.match(e)] == [], "the policy broke the page's own scripts"
     with Gradebook(commands.gradebook_url(course)) as gb:
-        grade = gb.find_grade(WRITTEN_ANSWER, NOTEBOOK, ASSIGNMENT, "xss_markdown_answer")
-        comment = gb.find_comment(WRITTEN_ANSWER, NOTEBOOK, ASSIGNMENT, "xss_markdown_answer")
+        grade = gb.find_grade(CNN.written_answer, CNN.notebook, CNN.id, "xss_markdown_answer")
+        comment = gb.find_comment(CNN.written_answer, CNN.notebook, CNN.id, "xss_markdown_answer")
         assert (grade.manual_score, comment.manual_comment) == (7, "Right counts; the image tag does nothing here.")
 
 
 def test_autograded_notebooks_keep_no_active_output(hostile_lab):
     course, *_ = hostile_lab
     for attack in XSS:
-        nb = json.loads((course / "autograded" / attack.name / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text())
+        nb = json.loads((course / "autograded" / attack.name / CNN.id / f"{CNN.notebook}.ipynb").read_text())
         mimes = {mime for cell in nb["cells"] for output in cell.get("outputs", []) for mime in output.get("data", {})}
         assert mimes <= {"text/plain", "image/png", "image/jpeg", "image/gif"}, attack.name

@@ -1,24 +1,13 @@
 """The student-facing API is a contract: names, signatures, grade_ids and points."""
 import ast
 
-from coursetools import notebook
-from coursetools.assignment import GRADED_PARTS, PARTS, WRITTEN_ANSWER, part_of, release_notebook, source_notebook
+import pytest
 
-from conftest import REPO
+from coursetools.grading import notebook
 
-SIGNATURES = {
-    "conv2d_naive": "conv2d_naive(image, kernel)",
-    "conv_output_size": "conv_output_size(input_size, kernel_size, stride=1, padding=0)",
-    "pad2d": "pad2d(x, padding)",
-    "conv2d": "conv2d(x, weight, bias=None, stride=1, padding=0)",
-    "Conv2D": "Conv2D(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, seed=None)",
-    "max_pool2d": "max_pool2d(x, kernel_size, stride=None)",
-    "avg_pool2d": "avg_pool2d(x, kernel_size, stride=None)",
-    "SimpleConvNet": "SimpleConvNet(in_channels=1, image_size=(28, 28), num_classes=10, seed=None)",
-}
-POINTS = {"conv2d_naive": 15, "conv_output_size": 5, "pad2d": 8, "conv2d": 25, "Conv2D": 10,
-          WRITTEN_ANSWER: 10, "max_pool2d": 8, "avg_pool2d": 7, "SimpleConvNet": 12}
+from conftest import ASSIGNMENTS, REPO
 
+each_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.id)
 
 def signature(cell_source: str, name: str) -> str:
     """`name(args)` as the release cell defines it (a class's signature is its __init__ without self)."""
@@ -32,40 +21,47 @@ def signature(cell_source: str, name: str) -> str:
     raise AssertionError(f"{name} is not defined in its cell")
 
 
-def test_release_keeps_every_signature_in_its_own_solution_cell():
-    release = notebook.read(release_notebook(REPO))
-    assert tuple(SIGNATURES) == PARTS
-    for part, expected in SIGNATURES.items():
+@each_assignment
+def test_release_keeps_every_signature_in_its_own_solution_cell(assignment):
+    release = notebook.read(assignment.release_notebook(REPO))
+    solution_cells = [notebook.grade_id(c) for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert [c for c in solution_cells if c in assignment.parts] == list(assignment.parts), \
+        f"the release's solution cells miss a part or change the contract's order: {solution_cells}"
+    assert assignment.written_answer in solution_cells
+    for part, expected in assignment.signatures.items():
         cell = notebook.cell_by_id(release, part)
         assert cell.metadata.nbgrader["solution"], f"{part}'s cell is not a solution cell"
         assert signature(cell.source, part) == expected
         assert "raise NotImplementedError()" in cell.source
 
 
-def test_grade_cells_carry_the_documented_points_per_part():
-    source = notebook.read(source_notebook(REPO))
-    points = dict.fromkeys(GRADED_PARTS, 0)
+@each_assignment
+def test_grade_cells_carry_the_documented_points_per_part(assignment):
+    source = notebook.read(assignment.source_notebook(REPO))
+    points = dict.fromkeys(assignment.graded_parts, 0)
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
-            part = part_of(meta["grade_id"])
+            part = assignment.part_of(meta["grade_id"])
             assert part or meta["points"] == 0, f"grade cell {meta['grade_id']} belongs to no part"
             if part:
                 points[part] += meta["points"]
-    assert points == POINTS
+    assert points == assignment.points
     assert sum(points.values()) == 100
 
 
-def test_written_answer_is_a_manually_graded_markdown_cell():
-    cell = notebook.cell_by_id(notebook.read(source_notebook(REPO)), WRITTEN_ANSWER)
+@each_assignment
+def test_written_answer_is_a_manually_graded_markdown_cell(assignment):
+    cell = notebook.cell_by_id(notebook.read(assignment.source_notebook(REPO)), assignment.written_answer)
     meta = cell.metadata.nbgrader
     assert cell.cell_type == "markdown" and meta["grade"] and meta["solution"] and not meta["locked"]
 
 
-def test_no_grade_cell_ends_in_an_expression():
+@each_assignment
+def test_no_grade_cell_ends_in_an_expression(assignment):
     """nbgrader reads a grade cell's last value as partial credit: a test cell must end in a statement
     or in a call that returns None (print, or one of the hidden _grader checks)."""
-    for cell in notebook.read(source_notebook(REPO)).cells:
+    for cell in notebook.read(assignment.source_notebook(REPO)).cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade"):
             last = ast.parse(cell.source).body[-1]

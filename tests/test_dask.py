@@ -1,10 +1,10 @@
 """Grading on a Dask cluster: a real scheduler and two workers on loopback, one of them killed mid-task."""
-from coursetools.assignment import WRITTEN_ANSWER
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
 
 
 def autograded(table: dict) -> dict:
     """{student: {grade cell: (score, max)}} without the written answer, which the TA grades by hand."""
-    return {student: {cell: value for cell, value in cells.items() if cell != WRITTEN_ANSWER}
+    return {student: {cell: value for cell, value in cells.items() if cell != CNN.written_answer}
             for student, cells in table.items()}
 
 

@@ -6,10 +6,13 @@ import nbformat
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
-from coursetools.assignment import source_notebook
-from coursetools.sandbox import SKIPPED_NOTE, SandboxedExecute
+import pytest
 
-from conftest import REPO
+from coursetools.grading.sandbox import SKIPPED_NOTE, SandboxedExecute
+
+from conftest import ASSIGNMENTS, REPO
+
+each_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.id)
 
 
 def skipping() -> SandboxedExecute:
@@ -54,17 +57,19 @@ def global_reads(tree) -> set[str]:
     return reads - bound_names(tree)
 
 
-def test_the_course_skips_its_figure_cells_and_only_those():
-    nb = nbformat.read(source_notebook(REPO), as_version=4)
+@each_assignment
+def test_the_course_skips_its_figure_cells_and_only_those(assignment):
+    nb = nbformat.read(assignment.source_notebook(REPO), as_version=4)
     skipped = skipping().skipped(nb)
     tagged = {i for i, c in enumerate(nb.cells) if any(t.startswith("figure:") for t in c.metadata.get("tags", []))}
     assert skipped == tagged and skipped, (skipped, tagged)
     assert not any(is_grade(nb.cells[i]) or is_solution(nb.cells[i]) for i in skipped)
 
 
-def test_figure_cells_define_nothing_that_a_later_cell_reads():
+@each_assignment
+def test_figure_cells_define_nothing_that_a_later_cell_reads(assignment):
     """Else the kernel would raise NameError in that cell when grading (the feedback would show it)."""
-    nb = nbformat.read(source_notebook(REPO), as_version=4)
+    nb = nbformat.read(assignment.source_notebook(REPO), as_version=4)
     skipped, from_figures, needed = skipping().skipped(nb), {}, []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -85,6 +90,6 @@ def test_a_skipped_cell_is_not_run_and_says_why(tmp_path, monkeypatch):
     cells = [nbformat.v4.new_code_cell("print('drawn')", metadata={"tags": ["figure:x"]}),
              nbformat.v4.new_code_cell("print('after')")]
     executor = SandboxedExecute(skip_tags=["figure:"], bubblewrap=False)  # only which cells run matters here
-    nb, _ = executor.preprocess(nbformat.v4.new_notebook(cells=cells), {"nbgrader": {"student": "s"}})
+    nb, _ = executor.preprocess(nbformat.v4.new_notebook(cells=cells), {"nbgrader": {"student": "s", "assignment": "a"}})
     assert [o.text for o in nb.cells[0].outputs] == [SKIPPED_NOTE]
     assert [o.text for o in nb.cells[1].outputs] == ["after\n"]

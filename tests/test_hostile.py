@@ -6,13 +6,17 @@ import json
 
 import pytest
 
-from coursetools import grade, notebook, report
-from coursetools.assignment import ASSIGNMENT, GRADED_PARTS, NOTEBOOK, release_notebook, source_notebook
-from coursetools.scores import lost
+from coursetools import grade, report
+
+from coursetools.grading import notebook
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
+from coursetools.gradebook import scores
+from coursetools.gradebook.scores import lost
+from coursetools.grading import commands
 
 from catalogue.verdicts import visible_text
-from hostile import (ATTACKS, BOUNDS, FATAL_LOADS, FORGERY, HONEST, HUNG_KERNELS, LEAKS, SANDBOX_CONFIG, UNEARNED, XSS,
-                     hidden_lines_in, leaked_text)
+from hostile import (ATTACKS, BACKPROP_ATTACKS, BACKPROP_HONEST, BP, BOUNDS, FATAL_LOADS, FORGERY, HONEST, HUNG_KERNELS,
+                     LEAKS, SANDBOX_CONFIG, UNEARNED, XSS, hidden_lines_in, leaked_text)
 
 
 def by_name(attack):
@@ -27,34 +31,65 @@ def test_catalogue_has_at_least_three_attacks_of_each_class():
     assert len({a.name for a in ATTACKS}) == len(ATTACKS)
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
-def test_attack_scores_what_it_should(graded_hostile, attack):
-    parts = graded_hostile.parts[attack.name]
-    assert lost({p: parts[p] for p in GRADED_PARTS if p != "weight_sharing_answer"}) == \
-        attack.lost_parts() - {"weight_sharing_answer"}, parts
+def scores_what_it_should(run, attack) -> None:
+    parts, written = run.parts[attack.name], attack.assignment.written_answer
+    assert lost({p: parts[p] for p in attack.assignment.graded_parts if p != written}) == \
+        attack.lost_parts() - {written}, parts
     if attack.loses == "all":
         assert sum(score for score, _ in parts.values()) == 0
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
-def test_every_submission_is_graded_with_a_status_and_feedback(graded_hostile, attack):
-    status = graded_hostile.status[attack.name]
+def graded_with_a_status_and_feedback(run, attack) -> None:
+    status, a = run.status[attack.name], attack.assignment
     assert status.graded and status.max_score == 100, status
     assert attack.status in " ".join([status.reason, *status.incidents]), status
     assert status.sandbox == "bubblewrap", "the sandbox did not start"
-    feedback = graded_hostile.course / "feedback" / attack.name / ASSIGNMENT / f"{NOTEBOOK}.html"
+    feedback = run.course / "feedback" / attack.name / a.id / f"{a.notebook}.html"
     assert feedback.is_file()
     if attack.status:
         assert attack.status in feedback.read_text(), "the feedback should tell the student what happened"
 
 
-def test_honest_students_in_the_same_batch_keep_their_exact_scores(graded_hostile, graded_class):
-    _, class_scores = graded_class
-    for student in HONEST:
-        sid = student.student_id
-        expected = {p: s for p, s in class_scores[sid].items() if p != "weight_sharing_answer"}
-        got = {p: s for p, s in graded_hostile.parts[sid].items() if p != "weight_sharing_answer"}
+def honest_scores_kept(run, honest, assignment, graded_course) -> None:
+    """The honest students of a hostile batch score what the same submissions score in the sample class."""
+    course, written = graded_course[0], assignment.written_answer
+    for student in honest:
+        class_scores = scores.part_scores(commands.gradebook_url(course), assignment, [student.student_id])
+        expected = {p: s for p, s in class_scores[student.student_id].items() if p != written}
+        got = {p: s for p, s in run.parts[student.student_id].items() if p != written}
         assert got == expected
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
+def test_attack_scores_what_it_should(graded_hostile, attack):
+    scores_what_it_should(graded_hostile, attack)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=by_name)
+def test_every_submission_is_graded_with_a_status_and_feedback(graded_hostile, attack):
+    graded_with_a_status_and_feedback(graded_hostile, attack)
+
+
+def test_honest_students_in_the_same_batch_keep_their_exact_scores(graded_hostile, graded_course):
+    honest_scores_kept(graded_hostile, HONEST, CNN, graded_course)
+
+
+@pytest.mark.parametrize("attack", BACKPROP_ATTACKS, ids=by_name)
+def test_backprop_attack_scores_what_it_should(graded_hostile_backprop, attack):
+    scores_what_it_should(graded_hostile_backprop, attack)
+
+
+@pytest.mark.parametrize("attack", BACKPROP_ATTACKS, ids=by_name)
+def test_backprop_submission_is_graded_with_a_status_and_feedback(graded_hostile_backprop, attack):
+    graded_with_a_status_and_feedback(graded_hostile_backprop, attack)
+
+
+def test_backprop_honest_students_keep_their_exact_scores(graded_hostile_backprop, graded_course):
+    honest_scores_kept(graded_hostile_backprop, BACKPROP_HONEST, BP, graded_course)
+
+
+def test_backprop_course_files_and_submissions_are_unchanged(graded_hostile_backprop):
+    assert graded_hostile_backprop.snapshot_before == graded_hostile_backprop.snapshot_after
 
 
 def test_course_files_and_submissions_are_unchanged(graded_hostile):
@@ -67,15 +102,15 @@ def test_no_process_outlives_the_grading(graded_hostile):
 
 
 def test_student_code_cannot_see_the_grading_environment(graded_hostile):
-    text = (graded_hostile.course / "autograded" / "probes_environment" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+    text = (graded_hostile.course / "autograded" / "probes_environment" / CNN.id / f"{CNN.notebook}.ipynb").read_text()
     assert "HOME" in text, "the probe should have printed the environment"
     assert "NBGRADER" not in text and str(graded_hostile.course) not in text
 
 
 def hidden_lines(course) -> set[str]:
     """Lines of the hidden tests that appear nowhere in the release, not even inside a longer line."""
-    release = release_notebook(course).read_text()
-    return {line for line in notebook.lines_only_in_regions(notebook.read(source_notebook(course)),
+    release = CNN.release_notebook(course).read_text()
+    return {line for line in notebook.lines_only_in_regions(notebook.read(CNN.source_notebook(course)),
                                                             notebook.HIDDEN_MARKERS)
             if json.dumps(line)[1:-1] not in release}
 
@@ -85,7 +120,7 @@ def lines(text: str) -> set[str]:
 
 
 def autograded(run, student: str):
-    return notebook.read(run.course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    return notebook.read(run.course / "autograded" / student / CNN.id / f"{CNN.notebook}.ipynb")
 
 
 def test_student_code_cannot_reach_the_hidden_tests_source(graded_hostile):
@@ -94,7 +129,7 @@ def test_student_code_cannot_reach_the_hidden_tests_source(graded_hostile):
     outputs = [output for cell in graded.cells for output in cell.get("outputs", [])]
     assert "NameError" in {o.get("ename") for o in outputs}, "the attack's _Grader should not exist in the kernel"
     printed = "\n".join(o.get("text", "") for o in outputs)
-    feedback = visible_text((course / "feedback" / "prints_hidden_tests" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text())
+    feedback = visible_text((course / "feedback" / "prints_hidden_tests" / CNN.id / f"{CNN.notebook}.html").read_text())
     assert not hidden_lines(course) & (lines(printed) | lines(feedback))
 
 
@@ -117,8 +152,8 @@ def test_the_kernel_keeps_its_limits_after_tampering_and_a_restart(graded_hostil
 
 @pytest.fixture(scope="module")
 def hostile_flags(graded_hostile) -> str:
-    """report/flagged.csv of the hostile batch (writing the report must not fail on anything they did)."""
-    return (report.write(graded_hostile.course) / "flagged.csv").read_text()
+    """report/cnn/flagged.csv of the hostile batch (writing the report must not fail on anything they did)."""
+    return (report.write(graded_hostile.course) / CNN.id / "flagged.csv").read_text()
 
 
 @pytest.mark.parametrize("attack", FORGERY, ids=by_name)
@@ -130,7 +165,7 @@ def test_forged_results_reach_neither_the_table_nor_the_report(graded_hostile, h
 
 
 def test_megabytes_of_output_are_cut(graded_hostile):
-    path = graded_hostile.course / "autograded" / "prints_megabytes" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    path = graded_hostile.course / "autograded" / "prints_megabytes" / CNN.id / f"{CNN.notebook}.ipynb"
     assert path.stat().st_size < 5 * 2**20
 
 

@@ -1,8 +1,9 @@
-"""Submission content stays inert in every view: the autograde step that rebuilds outputs (coursetools/inert.py),
-the markdown sanitiser in nbgrader's templates, and the Content-Security-Policy pieces (coursetools/csp.py).
+"""Submission content stays inert in every view: the autograde step that rebuilds outputs (coursetools/display/inert.py),
+the markdown sanitiser in nbgrader's templates, and the Content-Security-Policy pieces (coursetools/display/csp.py).
 
 Fast: small notebooks made here, rendered with the course's nbgrader_config.py and nbgrader's own templates."""
 import base64
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,9 +18,9 @@ from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from coursetools.csp import (FEEDBACK_POLICY, MATHJAX_STANDIN, SCRIPT, FeedbackExporter, SubmissionPolicy,
+from coursetools.display.csp import (FEEDBACK_POLICY, MATHJAX_STANDIN, SCRIPT, FeedbackExporter, SubmissionPolicy,
                              TemplateScripts, source_hash)
-from coursetools.inert import BLANK_GIF, InertOutputs
+from coursetools.display.inert import BLANK_GIF, InertOutputs
 
 from conftest import REPO
 
@@ -154,15 +155,16 @@ def test_markdown_attachments_keep_only_checked_images():
     assert nb.cells[0].source.startswith("![a](attachment:a.png)"), "the student's text stays as written"
 
 
-def render(nb, template: str, protect_outputs: bool = True) -> str:
+def render(nb, template: str, protect_outputs: bool = True, exporter=None) -> str:
     """The page nbgrader's `template` ("formgrade": the Formgrader; "feedback") makes of `nb` with the course's
-    configuration; the notebook's outputs first made inert as autograde would, unless `protect_outputs` is off."""
+    configuration (or with `exporter`); the notebook's outputs first made inert as autograde would, unless
+    `protect_outputs` is off."""
     bootstrap = Path(template_path).parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"  # as nbgrader
     config = course_config(HTMLExporter={"template_name": template, "extra_template_basedirs": [template_path],
                                          "extra_template_paths": [str(bootstrap)]})
     if protect_outputs:
         InertOutputs(config=config).preprocess(nb, {})
-    exporter = (FeedbackExporter if template == "feedback" else HTMLExporter)(config=config)
+    exporter = (exporter or (FeedbackExporter if template == "feedback" else HTMLExporter))(config=config)
     body, _ = exporter.from_notebook_node(nb, resources={
         "base_url": "", "submission_id": "s1", "index": 0, "total": 1,
         "nbgrader": {"notebook": "cnn", "score": 0, "max_score": 10, "late_penalty": 0}})
@@ -230,6 +232,18 @@ def test_feedback_starts_with_a_policy_that_allows_no_script():
     assert "script-src" not in FEEDBACK_POLICY and "default-src 'none'" in FEEDBACK_POLICY
     config = course_config()
     assert config.GenerateFeedback.exporter_class is FeedbackExporter
+
+
+def test_feedback_renders_as_nbconverts_html_exporter_with_alt_text_on_every_image():
+    """FeedbackExporter leaves out HTMLExporter's BeautifulSoup pass (half the feedback's time): the page must
+    read the same, and an image still gets the stock alt text that pass gives it."""
+    nb = hostile_notebook()
+    nb.cells.append(new_code_cell("plot()", outputs=[display({"image/png": PNG})]))
+    ours, stock = render(nb, "feedback"), render(nb, "feedback", exporter=HTMLExporter)
+    images = re.findall(r"<img[^>]*>", ours)
+    assert images and all('alt="' in image for image in images), images
+    text = lambda page: html.unescape(re.sub(r"<[^>]+>", " ", page[page.index("<body"):])).split()
+    assert text(ours) == text(stock)
 
 
 def formgrader_response(page: str, path: str = "/formgrader/submissions/s1/") -> tuple[HTTPHeaders, str]:

@@ -5,15 +5,17 @@ import pytest
 import nbformat
 from nbgrader.utils import is_grade
 
-from catalogue.correct_entries import CORRECT
-from coursetools import loop_rule, notebook, sample_class, verify
-from coursetools.assignment import source_notebook
-from coursetools.sample_class import ALL, Student
+from catalogue.cnn import CORRECT
+from coursetools.assignments.cnn import sample_class
+from coursetools.grading import notebook
+from coursetools.verification import loop_rule, verify
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
+from coursetools.assignments.cnn.sample_class import ALL, Student
 
 REPO = Path(__file__).resolve().parents[1]
 LOOP_PARTS = ("conv2d_naive", "conv2d", "max_pool2d", "avg_pool2d")
 SETUP = {}
-exec("\n".join(notebook.hidden_code(c.source) for c in notebook.read(source_notebook(REPO)).cells  # noqa: S102
+exec("\n".join(notebook.hidden_code(c.source) for c in notebook.read(CNN.source_notebook(REPO)).cells  # noqa: S102
                if is_grade(c) and not c.metadata.nbgrader.get("points")), SETUP)
 GRADER = SETUP["_grader"]
 FIRST = "    image, kernel = np.asarray(image), np.asarray(kernel)\n"
@@ -44,7 +46,7 @@ def conv2d_naive_returning(expression: str, before: str = "", top: str = ""):
 def test_the_solution_and_every_right_implementation_pass():
     assert failures(sample_class.submission(sample_class.FULL_SOLUTION, REPO)) == {}
     for entry in CORRECT:
-        student = entry.student()
+        student = entry.student(CNN)
         assert failures(sample_class.submission(student, REPO)) == {}, entry.name
 
 

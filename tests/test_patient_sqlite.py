@@ -5,7 +5,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from coursetools import commands
+from coursetools.grading import commands
 
 REPO = Path(__file__).resolve().parents[1]
 LOCKED_SECONDS = 8  # longer than the 5 s Python's sqlite3 waits by default

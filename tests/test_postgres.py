@@ -1,5 +1,5 @@
 """The gradebook on PostgreSQL: the sample class's whole cycle (make demo's code) against a real server."""
-from coursetools import commands
+from coursetools.grading import commands
 
 
 def test_the_class_graded_on_postgresql_gets_the_scores_it_gets_on_sqlite(graded_on_postgres, class_cells):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from scipy.signal import correlate
 
-from coursetools import notebook
-from coursetools.assignment import source_notebook
+from coursetools.grading import notebook
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
 
 from conftest import REPO
 
@@ -13,7 +13,7 @@ from conftest import REPO
 def grader():
     """The `_grader` object that the hidden setup cell defines, loaded from the source notebook."""
     namespace = {}
-    setup = notebook.cell_by_id(notebook.read(source_notebook(REPO)), "grader_setup")
+    setup = notebook.cell_by_id(notebook.read(CNN.source_notebook(REPO)), "grader_setup")
     exec(notebook.hidden_code(setup.source), namespace)
     return namespace["_grader"]
 

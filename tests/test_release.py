@@ -1,10 +1,11 @@
 """release/ is what students get: up to date with source/, and free of solutions and hidden tests."""
 import json
 
-from coursetools import commands, notebook
-from coursetools.assignment import ASSIGNMENT, source_notebook
+import pytest
 
-from conftest import REPO
+from coursetools.grading import commands, notebook
+
+from conftest import ASSIGNMENTS, REPO
 
 MARKER_PAIRS = (notebook.SOLUTION_MARKERS, notebook.HIDDEN_MARKERS)
 MARKERS = notebook.SOLUTION_MARKERS + notebook.HIDDEN_MARKERS
@@ -16,7 +17,8 @@ def files(root):
 
 def test_release_matches_what_generate_assignment_makes(tmp_path):
     commands.copy_course(REPO, tmp_path, with_release=False)
-    commands.nbgrader(tmp_path, "generate_assignment", ASSIGNMENT)
+    for assignment in ASSIGNMENTS:
+        commands.nbgrader(tmp_path, "generate_assignment", assignment.id)
     committed, generated = REPO / "release", tmp_path / "release"
     assert files(committed) == files(generated), "release/ has other files than generate_assignment makes"
     assert not list(generated.rglob("*.py")), "the source notebook's .py twin (with solutions) reached the release"
@@ -34,12 +36,13 @@ def release_lines(path):
     return path.read_text(errors="replace").splitlines()
 
 
-def test_release_holds_no_solution_or_hidden_test_text():
-    secrets = notebook.lines_only_in_regions(notebook.read(source_notebook(REPO)), *MARKER_PAIRS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.id)
+def test_release_holds_no_solution_or_hidden_test_text(assignment):
+    secrets = notebook.lines_only_in_regions(notebook.read(assignment.source_notebook(REPO)), *MARKER_PAIRS)
     assert len(secrets) > 200, "the source notebook should have solution and hidden-test code to protect"
-    for name in files(REPO / "release"):
-        path = REPO / "release" / name
+    for name in files(REPO / "release" / assignment.id):
+        path = REPO / "release" / assignment.id / name
         text = path.read_text(errors="replace")
-        assert not any(marker in text for marker in MARKERS), f"release/{name} contains a solution or hidden-test marker"
+        assert not any(marker in text for marker in MARKERS), f"release/{assignment.id}/{name} contains a solution or hidden-test marker"
         leaked = secrets & {line.strip() for line in release_lines(path)}
-        assert not leaked, f"release/{name} contains solution or hidden-test lines: {sorted(leaked)[:5]}"
+        assert not leaked, f"release/{assignment.id}/{name} contains solution or hidden-test lines: {sorted(leaked)[:5]}"

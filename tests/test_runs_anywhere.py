@@ -5,7 +5,7 @@ import sys
 
 from nbclient import NotebookClient
 
-from coursetools import sample_class
+from coursetools.assignments.cnn import sample_class
 
 from conftest import REPO
 

@@ -1,10 +1,10 @@
-"""Student-chosen text in the TA's terminal and spreadsheets (coursetools/safe_text.py): no escapes, no formulas."""
+"""Student-chosen text in the TA's terminal and spreadsheets (coursetools/display/safe_text.py): no escapes, no formulas."""
 import csv
 
 import pytest
 
 from coursetools import grade
-from coursetools.safe_text import STATUS_CHARS, plain, rewrite_csv, spreadsheet_cell, write_csv
+from coursetools.display.safe_text import STATUS_CHARS, plain, rewrite_csv, spreadsheet_cell, write_csv
 
 
 @pytest.mark.parametrize("text, expected", [

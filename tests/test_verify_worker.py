@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 from nbgrader.utils import is_grade
 
-from coursetools import notebook, verify
-from coursetools.references import References
-from coursetools.assignment import source_notebook
-from coursetools.sandbox import bubblewrap_works
+from coursetools.grading import notebook
+
+from coursetools.verification import verify
+from coursetools.verification.references import References
+from coursetools.assignments.cnn import ASSIGNMENT as CNN
+from coursetools.grading.sandbox import bubblewrap_works
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCE = notebook.read(source_notebook(REPO))
+SOURCE = notebook.read(CNN.source_notebook(REPO))
 SETUP = "\n".join(notebook.hidden_code(c.source) for c in SOURCE.cells
                   if is_grade(c) and not c.metadata.nbgrader.get("points"))
 LIMITS = {"cell_timeout": 3, "notebook_seconds": 60, "memory_mb": 1024, "cpu_seconds": 60, "processes": 64,

@@ -1,26 +1,36 @@
 """The visible tests warn before the hidden ones punish: every wrong catalogue entry run through the release's
 visible tests (as a student runs them before submitting) should fail at least one of them, and every right entry
 should pass them all. One subprocess runs every entry (tests/catalogue/visible.py); no grading is needed."""
+import functools
+
 import pytest
 
-from catalogue import CORRECT, WRONG
+import catalogue
 from catalogue.visible import EXPECTED_SURPRISES, SECONDS_PER_ENTRY, SUMMARY, Result, program, run, run_entry, summary
-from coursetools import sample_class
-from coursetools.assignment import part_of
+from coursetools.assignments.cnn import sample_class
 
-from conftest import REPO
+from conftest import ASSIGNMENTS, REPO
 
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS, ids=lambda a: a.id)
+def assignment(request):
+    return request.param
+
+
+@functools.cache
+def measured(assignment_id: str) -> dict[str, Result]:
+    return {r.name: r for r in run(assignment_id)}
 
 
 @pytest.fixture(scope="module")
-def results(request) -> dict[str, Result]:
-    found = {r.name: r for r in run()}
-    request.config.stash[SUMMARY] = summary(list(found.values()))
+def results(request, assignment) -> dict[str, Result]:
+    found = measured(assignment.id)
+    request.config.stash.setdefault(SUMMARY, {})[assignment.id] = summary(assignment.id, list(found.values()))
     return found
 
 
-def test_every_entry_and_the_solution_ran(results):
-    assert set(results) == {e.name for e in WRONG + CORRECT} | {"full_solution"}
+def test_every_entry_and_the_solution_ran(results, assignment):
+    assert set(results) == {e.name for e in catalogue.of(assignment.id).entries} | {"full_solution"}
 
 
 def test_right_entries_pass_every_visible_test(results):
@@ -28,24 +38,25 @@ def test_right_entries_pass_every_visible_test(results):
     assert not failing, failing
 
 
-def test_visible_tests_catch_nine_in_ten_wrong_entries(results, capsys):
-    line = summary(list(results.values()))
+def test_visible_tests_catch_nine_in_ten_wrong_entries(results, assignment, capsys):
+    line = summary(assignment.id, list(results.values()))
     with capsys.disabled():
         print(f"\n{line}")
     surprises = {name for name, r in results.items() if r.wrong and not r.caught}
-    assert len(surprises) <= 0.1 * len(WRONG), line
-    assert surprises == set(EXPECTED_SURPRISES), \
+    assert len(surprises) <= 0.1 * len(catalogue.of(assignment.id).wrong), line
+    assert surprises == set(EXPECTED_SURPRISES[assignment.id]), \
         f"wrong entries that pass every visible test should be named in EXPECTED_SURPRISES, with why: {line}"
 
 
-def test_wrong_entries_are_first_warned_in_their_own_part(results):
-    own = {e.name: e.part for e in WRONG}
+def test_wrong_entries_are_first_warned_in_their_own_part(results, assignment):
+    own = {e.name: e.part for e in catalogue.of(assignment.id).wrong}
     stray = {name: sorted(r.failed) for name, r in results.items()
-             if r.wrong and r.caught and part_of(next(iter(r.failed))) != own[name]}
+             if r.wrong and r.caught and assignment.part_of(next(iter(r.failed))) != own[name]}
     assert not stray, f"first warned by another part's visible tests: {stray}"
 
 
-def test_the_two_surprises_of_issue_11_are_caught(results):
+def test_the_two_surprises_of_issue_11_are_caught():
+    results = measured("cnn")
     for name in ("naive_zeros_like_image", "conv_int_stride_padding_only"):
         assert results[name].caught, f"{name} passes every visible test"
 

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from coursetools import wire
+from coursetools.verification import wire
 
 
 class Flood(io.RawIOBase):

@@ -1,7 +1,7 @@
 """Do the visible tests warn? Every catalogue entry run through the *release* notebook's visible tests only, as a
 student runs them before submitting.
 
-    PYTHONPATH=.:tests .venv/bin/python -m catalogue.visible          # the figure and one line per entry
+    PYTHONPATH=.:tests .venv/bin/python -m catalogue.visible [--assignment ID]   # the figure and one line per entry
 
 For each entry, in a fresh namespace of one process (this module's `main`, which the tests start as one
 subprocess): the release's setup (imports, functions, classes and the assignments that the visible tests read,
@@ -30,11 +30,12 @@ from nbgrader.utils import is_grade, is_solution
 
 REPO = Path(__file__).resolve().parents[2]
 SECONDS_PER_ENTRY = 30
-LINE = "wrong implementations caught by the visible tests: {caught}/{wrong} (surprises: {surprises})"
-SUMMARY = pytest.StashKey[str]()  # the line, once tests/test_visible_catch_rate.py has measured it
+LINE = "{assignment}: wrong implementations caught by the visible tests: {caught}/{wrong} (surprises: {surprises})"
+SUMMARY = pytest.StashKey[dict]()  # {assignment: the line}, once tests/test_visible_catch_rate.py has measured it
 
-# Wrong entries that pass every visible test, each with the reason a visible test cannot fairly catch it.
-EXPECTED_SURPRISES: dict[str, str] = {}
+# Per assignment, the wrong entries that pass every visible test, each with the reason a visible test cannot
+# fairly catch it.
+EXPECTED_SURPRISES: dict[str, dict[str, str]] = {"cnn": {}, "cnn_backprop": {}}
 
 
 class EntryTimeout(BaseException):
@@ -127,10 +128,14 @@ def run_entry(steps, first_only: bool = False) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON line per entry (what the tests read)")
+    parser.add_argument("--assignment", default="cnn", help="whose catalogue and release (default: cnn)")
     args = parser.parse_args(argv)
 
-    from catalogue import ENTRIES
-    from coursetools import notebook, sample_class
+    import catalogue
+    from coursetools.grading import notebook
+
+    found = catalogue.of(args.assignment)
+    sample_class = found.assignment.sample_class
 
     cached = {}
     real_read = notebook.read
@@ -142,7 +147,7 @@ def main(argv=None) -> int:
 
     notebook.read = read_once
     students = [("full_solution", "", False, sample_class.FULL_SOLUTION)]
-    students += [(e.name, e.part, e.wrong, e.student()) for e in ENTRIES]
+    students += [(e.name, e.part, e.wrong, e.student(found.assignment)) for e in found.entries]
     results = []
     for name, part, wrong, student in students:
         result = Result(name, part, wrong, run_entry(program(sample_class.submission(student, REPO)), first_only=wrong))
@@ -153,28 +158,31 @@ def main(argv=None) -> int:
             verdict = ", ".join(f"{cell}: {why}" for cell, why in result.failed.items()) or "passes every visible test"
             print(f"{'wrong' if wrong else 'right'} {part or '-':<17} {name:<32} {verdict}", flush=True)
     if not args.json:
-        print(summary(results))
+        print(summary(args.assignment, results))
     return 0
 
 
-def summary(results: list[Result]) -> str:
+def summary(assignment_id: str, results: list[Result]) -> str:
     wrong = [r for r in results if r.wrong]
     caught = sum(r.caught for r in wrong)
     surprises = [r.name for r in wrong if not r.caught]
-    line = LINE.format(caught=caught, wrong=len(wrong), surprises=len(surprises))
+    line = LINE.format(assignment=assignment_id, caught=caught, wrong=len(wrong), surprises=len(surprises))
     return line + (f" {surprises}" if surprises else "")
 
 
 def terminal_summary(terminalreporter, config) -> None:
     """The measured line at the end of a pytest run: call it from conftest.py's pytest_terminal_summary."""
-    if SUMMARY in config.stash:
+    if config.stash.get(SUMMARY, None):
         terminalreporter.write_sep("=", "visible tests")
-        terminalreporter.write_line(config.stash[SUMMARY])
+        for line in config.stash[SUMMARY].values():
+            terminalreporter.write_line(line)
 
 
-def run(timeout: float = 300) -> list[Result]:
-    """Every entry (and the full solution) through the release's visible tests, in one subprocess."""
-    done = subprocess.run([sys.executable, "-m", "catalogue.visible", "--json"], cwd=REPO, capture_output=True,
+def run(assignment_id: str, timeout: float = 300) -> list[Result]:
+    """Every entry of the assignment's catalogue (and the full solution) through its release's visible tests, in
+    one subprocess."""
+    done = subprocess.run([sys.executable, "-m", "catalogue.visible", "--json", "--assignment", assignment_id],
+                          cwd=REPO / "release" / assignment_id, capture_output=True,  # beside its data files
                           text=True, timeout=timeout, check=True,
                           env={"PYTHONPATH": f"{REPO}{':'}{REPO / 'tests'}", "MPLBACKEND": "agg",
                                "PATH": str(Path(sys.executable).parent)})
