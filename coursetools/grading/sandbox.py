@@ -52,9 +52,28 @@ def bubblewrap_works() -> bool:
 
 
 def hidden_paths() -> list[str]:
-    """Folders the student's code must not see: the course (the current directory), homes, /work."""
+    """Folders the student's code must not see: the course (the current directory), homes, /work, and the folders
+    that close the way to the Python environment (see closed_on_the_way)."""
     paths = {str(Path.cwd().resolve()), str(Path.home()), "/root", "/home", "/work", "/var/tmp"}
-    return sorted(p for p in paths if Path(p).exists())
+    paths = {p for p in paths if Path(p).exists()}
+    return sorted(paths | {p for p in closed_on_the_way() if not any(p.startswith(h + "/") for h in paths)})
+
+
+def environment_paths() -> list[str]:
+    """The Python environment the kernel and the verifier run on (a venv and the Python it was made from)."""
+    return sorted({str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve())})
+
+
+def closed_on_the_way() -> set[str]:
+    """Folders above the Python environment that the sandbox's own user (see sandbox_uid) may not pass through.
+
+    `make hub` closes the repository to other users; a course graded from a copy elsewhere (CI's clone, the tests)
+    then finds its .venv behind a folder that user cannot enter, and every kernel died at its start. Such a folder is
+    hidden like the course (nothing in it was readable by that user anyway) and the environment is bound back in."""
+    if sandbox_uid() is None:  # the sandbox runs as the TA, who can reach the environment
+        return set()
+    return {str(folder) for path in environment_paths() for folder in Path(path).parents
+            if not os.stat(folder).st_mode & 0o001}
 
 
 def sandbox_uid() -> int | None:
@@ -117,7 +136,7 @@ def bubblewrap(workdir: Path) -> list[str]:
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in hidden:
         args += ["--tmpfs", path]
-    for path in sorted({str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve())}):
+    for path in environment_paths():
         # the Python environment, even where it lives inside a hidden folder
         args += parent_folders(path, hidden + ["/tmp"]) + ["--ro-bind", path, path]
     return args + parent_folders(str(workdir), hidden + ["/tmp"]) + [
