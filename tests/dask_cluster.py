@@ -52,6 +52,15 @@ def wait_for(condition, what: str, seconds: float = 300):
     return found
 
 
+def scheduler_address(address_file: Path) -> str | None:
+    """The address in the scheduler's file, or None until the scheduler has written all of it (the file exists,
+    empty or half-written, for a moment before that)."""
+    try:
+        return json.loads(address_file.read_text())["address"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return None
+
+
 @contextmanager
 def cluster(course: Path, logs: Path):
     """(scheduler address, [worker processes]); everything is killed on the way out."""
@@ -60,8 +69,7 @@ def cluster(course: Path, logs: Path):
     processes = [start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                         "--scheduler-file", str(address_file)], logs / "scheduler.log", course)]
     try:
-        address = wait_for(lambda: address_file.is_file() and json.loads(address_file.read_text())["address"],
-                           "the Dask scheduler")
+        address = wait_for(lambda: scheduler_address(address_file), "the Dask scheduler")
         workers = [start([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
                           "--name", f"worker{i}"], logs / f"worker{i}.log", course) for i in range(WORKERS)]
         processes += workers
