@@ -32,12 +32,29 @@ def test_matplotlib_in_the_sandbox_reads_the_font_list_it_is_handed_instead_of_s
 STARTS_IN_THE_SANDBOX = """
 import subprocess, sys
 from pathlib import Path
-from coursetools.grading.sandbox import bubblewrap, sandbox_environment
+from coursetools.grading.sandbox import bubblewrap, environment_python, sandbox_environment
 workdir = Path.cwd()
-run = subprocess.run(bubblewrap(workdir) + [sys.executable, "-c", "import sys; print(sys.prefix)"], cwd=workdir,
+run = subprocess.run(bubblewrap(workdir) + [environment_python(), "-c", "import sys; print(sys.prefix)"], cwd=workdir,
                      env=sandbox_environment(workdir), capture_output=True, text=True, timeout=60)
 print(run.stdout + run.stderr)
 """
+
+
+def course_venv(folder: Path) -> Path:
+    """A venv in `folder` that imports this environment's packages and the course's code."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    purelib = subprocess.run([str(folder / "venv" / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "course.pth").write_text(f"{sysconfig.get_path('purelib')}\n{REPO}\n")
+    return folder / "venv"
+
+
+def prefix_in_the_sandbox(python: Path, workdir: Path) -> str:
+    """sys.prefix of the Python the sandbox starts when the TA's process runs on `python`."""
+    run = subprocess.run([str(python), "-c", STARTS_IN_THE_SANDBOX], cwd=workdir, capture_output=True, text=True,
+                         timeout=120)
+    return run.stdout.strip() or run.stderr[-2000:]
 
 
 def test_the_sandbox_starts_python_from_an_environment_behind_a_folder_closed_to_other_users(tmp_path):
@@ -49,15 +66,26 @@ def test_the_sandbox_starts_python_from_an_environment_behind_a_folder_closed_to
     closed = Path(tempfile.mkdtemp(prefix="cnn-closed-", dir="/var/lib"))  # not in a folder the sandbox hides
     try:
         os.chmod(closed, 0o750)
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(closed / "venv")], check=True)
-        python = closed / "venv" / "bin" / "python"
-        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-        Path(purelib, "course.pth").write_text(f"{sysconfig.get_path('purelib')}\n{REPO}\n")
-        run = subprocess.run([str(python), "-c", STARTS_IN_THE_SANDBOX], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=120)
+        venv = course_venv(closed)
         # a Python that cannot read its venv's pyvenv.cfg starts as the Python it was made from, without the
         # venv's packages: the kernel then died at once (no ipykernel)
-        assert run.stdout.strip() == str(closed / "venv"), run.stdout[-2000:] + run.stderr[-2000:]
+        assert prefix_in_the_sandbox(venv / "bin" / "python", tmp_path) == str(venv)
     finally:
         shutil.rmtree(closed)
+
+
+def test_the_sandbox_starts_python_from_an_environment_linked_from_a_folder_it_hides(tmp_path):
+    """A .venv that is a symbolic link from a hidden folder (/var/tmp here, a home or /work elsewhere) to the
+    environment: the sandbox starts the environment where it is, not through the link it cannot see."""
+    if not bubblewrap_works():
+        missing_tool("bubblewrap is not installed (make test installs it as root)")
+    environment = Path(tempfile.mkdtemp(prefix="cnn-linked-", dir="/var/lib"))
+    link = Path(tempfile.mkdtemp(prefix="cnn-link-", dir="/var/tmp")) / ".venv"
+    try:
+        os.chmod(environment, 0o755)
+        venv = course_venv(environment)
+        link.symlink_to(venv)
+        assert prefix_in_the_sandbox(link / "bin" / "python", tmp_path) == str(venv)
+    finally:
+        shutil.rmtree(environment)
+        shutil.rmtree(link.parent)

@@ -64,6 +64,17 @@ def environment_paths() -> list[str]:
     return sorted({str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve())})
 
 
+def environment_python() -> str:
+    """The interpreter the sandbox starts: `sys.executable` under the environment's resolved folder, the one bound
+    into the sandbox. Started through a symbolic link from a folder the sandbox hides (a .venv linked from /work),
+    `sys.executable` names a path that does not exist in there, and every kernel died at its start. The file in
+    bin/ is kept as it is (not resolved), so that Python still finds its venv's pyvenv.cfg beside it."""
+    try:
+        return str(Path(sys.prefix).resolve() / Path(sys.executable).relative_to(sys.prefix))
+    except ValueError:  # an interpreter outside its prefix: nothing to resolve it by
+        return sys.executable
+
+
 def closed_on_the_way() -> set[str]:
     """Folders above the Python environment that the sandbox's own user (see sandbox_uid) may not pass through.
 
@@ -145,7 +156,7 @@ def bubblewrap(workdir: Path) -> list[str]:
 
 def sandbox_environment(workdir: Path) -> dict:
     """A clean environment: nothing of the TA's, nothing that tells student code it is being graded."""
-    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8",
+    return {"PATH": f"{Path(environment_python()).parent}:/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8",
             "JUPYTER_RUNTIME_DIR": str(workdir / ".runtime"),
             "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter"), "IPYTHONDIR": str(workdir / ".ipython"),
             "MPLCONFIGDIR": str(workdir / ".matplotlib"), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -169,7 +180,7 @@ def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
     # -P: the kernel's folder is not put on sys.path first, so a planted ipykernel_launcher.py is not run.
     # xmode Plain: IPython's default tracebacks take seconds for a RecursionError (a minute under load).
     kernel = (bubblewrap(workdir) if sandboxed else die_with_parent()) + ["env", "-i", *environment] + \
-        prlimit(limits) + [sys.executable, "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+        prlimit(limits) + [environment_python(), "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}",
                            "--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Plain"]
     return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
 

@@ -16,7 +16,6 @@ import contextlib
 import io
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -32,7 +31,8 @@ from nbgrader.utils import determine_grade, is_grade, is_solution
 from coursetools.verification import loop_rule, wire
 from coursetools.verification.references import References, refused
 from coursetools.grading.notebook import HIDDEN_MARKERS, hidden_code
-from coursetools.grading.sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, prlimit, read_status, sandbox_environment
+from coursetools.grading.sandbox import (SandboxedExecute, bubblewrap, bubblewrap_works, environment_python, prlimit,
+                                        read_status, sandbox_environment)
 
 WORKER_FILES = [Path(__file__).with_name("verify_worker.py"), Path(__file__).with_name("wire.py")]
 MAX_RESTARTS = 3
@@ -120,7 +120,7 @@ class Worker:
         workdir = Path(self.folder.name)
         for file in WORKER_FILES:
             shutil.copy(file, workdir / file.name)
-        command = prlimit(limits) + [sys.executable, "verify_worker.py"]
+        command = prlimit(limits) + [environment_python(), "verify_worker.py"]
         self.process = subprocess.Popen((bubblewrap(workdir) if sandboxed else []) + command, cwd=workdir,
                                         env=sandbox_environment(workdir), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
