@@ -71,8 +71,7 @@ def headlines(course_dir: Path, assignment: Assignment) -> list[str]:
     if not assignment.headline or not path.is_file():
         return []
     wanted = re.compile(assignment.headline)
-    return [line for cell in notebook.read(path).cells for out in cell.get("outputs", [])
-            if out.get("output_type") == "stream" for line in out.get("text", "").splitlines() if wanted.search(line)]
+    return [line for cell in notebook.read(path).cells for line in notebook.printed_lines(cell) if wanted.search(line)]
 
 
 def main(argv=None) -> int:

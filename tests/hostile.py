@@ -302,9 +302,8 @@ LEAKS = (
 
 def leaked_text(attack: str, nb) -> str:
     """What a LEAKS attack printed or displayed, decoded back into text (as much of it as the output caps kept)."""
-    # A print can reach the notebook in several stream outputs ("LEAK", then the rest): join each cell's first.
-    streams = ["".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream") for cell in nb.cells]
-    printed = [line[len("LEAK "):] for text in streams for line in text.splitlines() if line.startswith("LEAK ")]
+    printed = [line[len("LEAK "):] for cell in nb.cells for line in notebook.printed_lines(cell)
+               if line.startswith("LEAK ")]
     if attack == "leaks_rot13_reversed":
         return codecs.decode(printed[0], "rot13")[::-1].replace("~~~", "\n")
     if attack == "leaks_base64":

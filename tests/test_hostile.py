@@ -143,8 +143,7 @@ def test_encoded_leaks_carry_no_hidden_test(graded_hostile, attack):
 @pytest.mark.parametrize("attack", SANDBOX_CONFIG, ids=by_name)
 def test_the_kernel_keeps_its_limits_after_tampering_and_a_restart(graded_hostile, attack):
     printed = [line.split() for cell in autograded(graded_hostile, attack.name).cells
-               for output in cell.get("outputs", []) if output.output_type == "stream"
-               for line in output.text.splitlines() if line.startswith("LIMITS ")]
+               for line in notebook.printed_lines(cell) if line.startswith("LIMITS ")]
     assert printed, "the attack should have printed the kernel's limits"
     _, memory, processes, shadowed = printed[-1]
     assert (int(memory), int(processes), shadowed) == (3072 * 2**20, 256, "-")

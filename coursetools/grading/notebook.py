@@ -15,6 +15,13 @@ def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+def printed_lines(cell) -> list[str]:
+    """The lines a code cell printed: its stream outputs joined first, since one print can reach the notebook as
+    several stream messages ("LIMITS", then " 3221225472 256 -")."""
+    return "".join(out.get("text", "") for out in cell.get("outputs", [])
+                   if out.get("output_type") == "stream").splitlines()
+
+
 def cell_by_id(nb, wanted: str):
     """The cell whose nbgrader grade_id is `wanted` (KeyError if there is none)."""
     for cell in nb.cells:
