@@ -89,3 +89,42 @@ def test_the_sandbox_starts_python_from_an_environment_linked_from_a_folder_it_h
     finally:
         shutil.rmtree(environment)
         shutil.rmtree(link.parent)
+
+
+WAITS_THEN_IMPORTS = """
+import subprocess
+from pathlib import Path
+from coursetools.grading.sandbox import bubblewrap, environment_python, sandbox_environment
+workdir = Path.cwd()
+child = subprocess.Popen(bubblewrap(workdir) + [environment_python(), "-c",
+                         "print('ready', flush=True); input(); import lazy_probe; print(lazy_probe.FOUND)"],
+                         cwd=workdir, env=sandbox_environment(workdir), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+print(child.stdout.readline().strip(), flush=True)
+input()
+print(child.communicate("go\\n", timeout=60)[0].strip(), flush=True)
+"""
+
+
+def test_a_running_sandbox_still_imports_from_its_venv_after_the_venvs_folder_is_closed(tmp_path):
+    """`make hub` closes the repository (hub/layout.py); a kernel already running then imported numpy.random from
+    the repository's .venv as a user that may no longer enter it (ModuleNotFoundError, points lost)."""
+    if not bubblewrap_works():
+        missing_tool("bubblewrap is not installed (make test installs it as root)")
+    if os.geteuid() != 0:
+        pytest.skip("only root's sandbox runs as a user of its own")
+    holder = Path(tempfile.mkdtemp(prefix="cnn-holder-", dir="/var/lib"))
+    try:
+        os.chmod(holder, 0o755)
+        venv = course_venv(holder)
+        purelib = next(venv.glob("lib/python*/site-packages"))
+        (purelib / "lazy_probe.py").write_text("FOUND = 'imported after the close'\n")
+        harness = subprocess.Popen([str(venv / "bin" / "python"), "-c", WAITS_THEN_IMPORTS], cwd=tmp_path,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert harness.stdout.readline().strip() == "ready"
+        os.chmod(holder, 0o750)  # as close_repository does to the repository
+        output, _ = harness.communicate("\n", timeout=90)
+        assert output.strip() == "imported after the close", output[-2000:]
+    finally:
+        shutil.rmtree(holder)
+

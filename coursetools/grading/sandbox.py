@@ -52,11 +52,24 @@ def bubblewrap_works() -> bool:
 
 
 def hidden_paths() -> list[str]:
-    """Folders the student's code must not see: the course (the current directory), homes, /work, and the folders
-    that close the way to the Python environment (see closed_on_the_way)."""
+    """Folders the student's code must not see: the course (the current directory), homes, /work, the folder that
+    holds the venv (see venv_holder) and the folders that close the way to the Python environment (see
+    closed_on_the_way)."""
     paths = {str(Path.cwd().resolve()), str(Path.home()), "/root", "/home", "/work", "/var/tmp"}
     paths = {p for p in paths if Path(p).exists()}
-    return sorted(paths | {p for p in closed_on_the_way() if not any(p.startswith(h + "/") for h in paths)})
+    extra = closed_on_the_way() | venv_holder()
+    return sorted(paths | {p for p in extra if not any(p.startswith(h + "/") for h in paths)})
+
+
+def venv_holder() -> set[str]:
+    """The folder that holds the venv (the repository, for its .venv), hidden so that the venv is bound back in under
+    folders of the sandbox's own: `make hub` closing the repository while a grading runs (the tests do it beside
+    their gradings) then cannot take the modules a running kernel imports later (numpy.random) away from it. Nothing
+    for a Python that is not a venv, or for a venv right under a top-level folder (/opt/venv)."""
+    if sys.prefix == sys.base_prefix:
+        return set()
+    holder = Path(sys.prefix).resolve().parent
+    return {str(holder)} if len(holder.parts) > 2 else set()
 
 
 def environment_paths() -> list[str]:
