@@ -786,7 +786,7 @@ def graded_students(course: Path) -> list[str]:
     return [path.stem for path in (course / workspace.status_dir(CNN.id)).glob("*.graded")]
 
 
-def run_interrupted(course: Path, students: int = 5) -> InterruptedRun:
+def run_interrupted(course: Path, students: int = 2) -> InterruptedRun:
     """Kill the TA's command (and its kernels) halfway through a class, grade again, and grade once more."""
     commands.nbgrader(course, "generate_assignment", CNN.id, "--force")
     honest = [replace(sample_class.FULL_SOLUTION, student_id=f"student{i}") for i in range(students)] + list(HONEST)
