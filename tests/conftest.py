@@ -94,13 +94,13 @@ def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
 
 
 # The grading runs of the suite in the order they start: the longest first, then those that mostly wait (a Dask
-# cluster starting, a run killed and started again) and the small ones, the CPU-bound catalogues last. A run starts
-# only when a selected test reads it (`pytest tests/test_report.py` grades the sample classes alone); "{assignment}"
-# stands for the test's `assignment` parameter, or for every assignment when it has none.
+# cluster starting, a run killed and started again) beside the CPU-bound catalogues. A run starts only when a
+# selected test reads it (`pytest tests/test_report.py` grades the sample classes alone); "{assignment}" stands
+# for the test's `assignment` parameter, or for every assignment when it has none.
 CATALOGUE_RUNS = tuple(f"catalogue-{{assignment}}-{batch}" for batch in range(CATALOGUE_BATCHES))
-RUNS = ("hostile", "class", "hostile_backprop", "dask", "interrupted", "postgres", "unsandboxed", "refused",
-        "lms-canvas", "lms-moodle", "regrade", *(f"catalogue-{a.id}-{batch}" for a in ASSIGNMENTS
-                                                 for batch in range(CATALOGUE_BATCHES)))
+RUNS = ("hostile", "class", "hostile_backprop", "dask", "interrupted", *(f"catalogue-{a.id}-{batch}" for a in ASSIGNMENTS
+                                                     for batch in range(CATALOGUE_BATCHES)),
+        "postgres", "unsandboxed", "refused", "lms-canvas", "lms-moodle", "regrade")
 READ_BY = {"graded_hostile": ("hostile",), "graded_hostile_backprop": ("hostile_backprop",), "graded_class": ("class",), "class_cells": ("class",),
            "graded_course": ("class",), "graded_catalogue": CATALOGUE_RUNS,
            "interrupted_grading": ("interrupted",), "graded_on_dask": ("dask",), "graded_on_postgres": ("postgres",),
@@ -117,19 +117,6 @@ def needed_runs(items) -> list[str]:
         for fixture in getattr(item, "fixturenames", ()):
             wanted |= {run.format(assignment=a) for run in READ_BY.get(fixture, ()) for a in ids}
     return [run for run in RUNS if run in wanted]
-
-
-def pytest_collection_modifyitems(items):
-    """Tests that read no grading first, while the gradings run (see `gradings_started`); then the others, in the
-    order their runs start, so that the suite reads the gradings about as they end (the catalogues last: their
-    tests only read verdicts). Without this, the tests of the files after the last grading's readers ran on one
-    core after every grading had ended (237 s of a 930 s suite)."""
-    items.sort(key=lambda item: max((RUNS.index(run) + 1 for run in needed_runs([item])), default=0))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def gradings_started(gradings):
-    """The gradings start with the session's first test, whether or not it reads one."""
 
 
 @pytest.fixture(scope="session")

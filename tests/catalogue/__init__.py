@@ -14,7 +14,7 @@ from coursetools.assignments import Assignment
 
 from .entry import Bundle, Entry, bundled
 
-ENTRIES_PER_SUBMISSION = 3
+ENTRIES_PER_SUBMISSION = 4
 
 
 @dataclass(frozen=True)

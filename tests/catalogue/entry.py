@@ -41,7 +41,7 @@ def correct(name, part, description, code) -> Entry:
 class Bundle:
     """Entries of different parts in one submission. Every grade cell tests its part alone (the re-verification
     runs the other parts' references, `_grader.grade_alone`), so each entry is judged as if it were handed in on
-    its own, at a third of the grading work when three share a notebook."""
+    its own, at a quarter of the grading work when four share a notebook."""
     name: str
     entries: tuple[Entry, ...]
 
