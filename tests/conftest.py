@@ -96,13 +96,14 @@ def graded_on(course: Path, url: str, students) -> tuple[Path, dict]:
 
 
 # The grading runs of the suite in the order they start: the longest first, then those that mostly wait (a Dask
-# cluster starting, a run killed and started again) beside the CPU-bound catalogues. A run starts only when a
-# selected test reads it (`pytest tests/test_report.py` grades the sample classes alone); "{assignment}" stands
-# for the test's `assignment` parameter, or for every assignment when it has none.
+# cluster starting, a run killed and started again) and the small ones, and the CPU-bound catalogues last, whose
+# tests only read verdicts: what is left after the last grading ends is short (see pytest_runtestloop). A run
+# starts only when a selected test reads it (`pytest tests/test_report.py` grades the sample classes alone);
+# "{assignment}" stands for the test's `assignment` parameter, or for every assignment when it has none.
 CATALOGUE_RUNS = tuple(f"catalogue-{{assignment}}-{batch}" for batch in range(CATALOGUE_BATCHES))
-RUNS = ("hostile", "class", "hostile_backprop", "dask", "interrupted", *(f"catalogue-{a.id}-{batch}" for a in ASSIGNMENTS
-                                                     for batch in range(CATALOGUE_BATCHES)),
-        "postgres", "unsandboxed", "refused", "lms-canvas", "lms-moodle", "regrade")
+RUNS = ("hostile", "class", "hostile_backprop", "dask", "interrupted", "postgres", "unsandboxed", "refused",
+        "lms-canvas", "lms-moodle", "regrade", *(f"catalogue-{a.id}-{batch}" for a in ASSIGNMENTS
+                                                 for batch in range(CATALOGUE_BATCHES)))
 READ_BY = {"graded_hostile": ("hostile",), "graded_hostile_backprop": ("hostile_backprop",), "graded_class": ("class",), "class_cells": ("class",),
            "graded_course": ("class",), "graded_catalogue": CATALOGUE_RUNS,
            "interrupted_grading": ("interrupted",), "graded_on_dask": ("dask",), "graded_on_postgres": ("postgres",),
