@@ -6,6 +6,7 @@ rather than their sum.
 """
 import itertools
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from functools import partial
@@ -110,6 +111,9 @@ READ_BY = {"graded_hostile": ("hostile",), "graded_hostile_backprop": ("hostile_
            "without_sandbox": ("unsandboxed", "refused"), "lms_graded": ("lms-canvas", "lms-moodle"),
            "graded_for_regrade": ("regrade",)}
 AT_ONCE = 3  # grading runs at a time; each grades one submission per core, and kernels often wait
+# The gradings yield to the test thread: the suite is bound by CPU, and the one test thread (its browsers and hubs)
+# is what is left when the pool ends, so it goes first and the pool takes the rest of the cores.
+GRADING_NICE = 5
 
 
 def needed_runs(items) -> list[str]:
@@ -200,7 +204,8 @@ def gradings(request, tmp_path_factory):
 
 def timed(timeline: dict, name: str, job, folder: Path):
     """Run a grading job in a fresh copy of the course, recording when it ran, so that the terminal summary shows
-    where the suite's time went."""
+    where the suite's time went. The job's thread, and so every process it starts, runs at GRADING_NICE."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), GRADING_NICE)
     timeline[name] = [time.monotonic() - SESSION_START, None]
     try:
         return job(commands.copy_course(REPO, folder))
