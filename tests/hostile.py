@@ -634,14 +634,15 @@ UNEARNED = (
                                           "     'stride_tricks.sliding_window_view(x, k, axis=(2, 3))')")),
 )
 
-# A fault costs only what it breaks, in the verifier too: a cell that stops or hangs the worker while it loads is
-# left out (as the kernel leaves it out), built-in names are put back after every statement and request.
+# A fault costs only what it breaks, in the verifier too: a cell that stops the worker while it loads is left out (as
+# the kernel leaves it out), a top-level statement that timed out in the kernel is not run again (the cell's functions
+# are graded), built-in names are put back after every statement and request.
 FATAL_LOADS = (
     Attack("exits_while_loading", "the SimpleConvNet cell ends the process with os._exit after defining the class",
            ("SimpleConvNet",), "stopped the re-verification worker while loading",
            tamper=append_to("SimpleConvNet", "import os\nos._exit(1)")),
-    Attack("hangs_while_loading", "the max_pool2d cell loops forever at top level, catching every interrupt",
-           ("max_pool2d",), "hung the re-verification worker while loading",
+    Attack("hangs_while_loading", "the max_pool2d cell loops forever at top level after the function, catching every "
+           "interrupt", (), "hung the kernel",
            tamper=append_to("max_pool2d", "while True:\n    try:\n        while True:\n            pass\n"
                                           "    except BaseException:\n        pass")),
     Attack("closes_the_wire", "the conv_output_size cell closes every file descriptor from 3 up at top level",

@@ -1,4 +1,5 @@
-"""What a sandboxed process (kernel or verifier worker) starts with, beyond its limits (tests/hostile.py tries those)."""
+"""What a sandboxed process (kernel or verifier worker) starts with, beyond its limits (tests/hostile.py tries those),
+and what the runner tells of the cells it had to stop."""
 import os
 import shutil
 import subprocess
@@ -7,9 +8,10 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from coursetools.grading.sandbox import bubblewrap, bubblewrap_works, sandbox_environment
+from coursetools.grading.sandbox import SandboxedExecute, bubblewrap, bubblewrap_works, sandbox_environment
 
 from conftest import REPO, missing_tool
 
@@ -27,6 +29,27 @@ def test_matplotlib_in_the_sandbox_reads_the_font_list_it_is_handed_instead_of_s
         assert run.returncode == 0, run.stderr[-2000:]
         assert f"Using fontManager instance from {workdir}/.matplotlib/" in run.stderr, run.stderr[-2000:]
         assert "generated new fontManager" not in run.stderr
+
+
+STOPPED = [  # (a cell's code, where the runner must say it stopped)
+    ("import signal\n\n\ndef spin():\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass"
+     "\n\n\ndef loop():\n    while True:\n        pass\n", None),
+    ("x = 1\nwhile True:\n    pass\n", {"line": 2, "function": None}),           # at top level: the line
+    ("y = 2\nloop()\n", {"line": 2, "function": "loop"}),                          # in a function: which one
+    ("spin()\n", {"line": 1, "function": "spin"}),  # ignores the interrupt: read off the kernel's stack dump
+    ("z = 3\n", None),                                                         # the kernel was restarted for it
+]
+
+
+def test_the_runner_says_where_each_stopped_cell_stopped_even_when_the_kernel_never_answered(tmp_path):
+    if not bubblewrap_works():
+        missing_tool("bubblewrap is not installed (make test installs it as root)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code, _ in STOPPED])
+    execute = SandboxedExecute(cell_timeout=3, notebook_seconds=120, wall_seconds=180)
+    executed, incidents, stops = execute.run(nb, tmp_path, sandboxed=True)
+    assert incidents[:3] == ["cell 1 timed out", "cell 2 timed out", "cell 3 timed out and hung the kernel"], incidents
+    assert stops == [{"cell": index, **where} for index, (_, where) in enumerate(STOPPED) if where], stops
+    assert not [o for o in executed.cells[4].outputs if o.output_type == "error"], executed.cells[4].outputs
 
 
 STARTS_IN_THE_SANDBOX = """

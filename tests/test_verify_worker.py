@@ -55,6 +55,32 @@ def test_isinstance_asks_the_real_type_and_builtins_come_back():
     assert result.error is None, result
 
 
+SPINS = ("import numpy as np\n\n\ndef pad2d(x, p):\n    while True:\n        pass\n\n\n"
+         "def conv_output_size(n, k, s=1, p=0):\n    return (pad2d(np.zeros((1, n)), p).shape[1] - k) // s + 1\n\n\n"
+         "while True:\n    pass\n")
+KERNEL_STOPS = [{"cell": 7, "line": 13, "function": None}, {"cell": 9, "line": 1, "function": "pad2d"}]
+
+
+def test_what_timed_out_in_the_kernel_is_not_waited_for_again():
+    """The program's top-level loop is not run again, pad2d fails at once, and conv_output_size, graded alone, is
+    not held up in its run as submitted (which calls the student's own pad2d) either."""
+    session = verify.Session(SETUP, [(SPINS, False)], LIMITS, bubblewrap_works(), verify.instructor_context(SOURCE))
+    session.after_the_kernel(KERNEL_STOPS, [7])
+    try:
+        pad = session.run("pad2d(np.ones((2, 2)), 1)")
+        assert pad.error == "VerificationFailed", pad
+        assert "pad2d did not return when your notebook ran (it was stopped in cell 9" in pad.message, pad
+        began = time.monotonic()
+        size = session.run('_grader.grade_alone("conv_output_size")\nassert conv_output_size(5, 3) == 3')
+        waited = time.monotonic() - began
+        assert size.error is None, size
+        assert session.worker.loaded["timed_out"] == [], "the top-level loop ran again"
+        # Waiting for pad2d again, the run as submitted takes half of what the request has left: about 1.25 s here.
+        assert waited < 0.6, f"the run as submitted waited {waited:.1f} s for pad2d again"
+    finally:
+        session.stop()
+
+
 def test_parts_built_on_each_other_fail_in_the_program_as_submitted():
     program = [("import numpy as np\n\n\ndef conv_output_size(n, k, s=1, p=0):\n"
                 "    return (pad2d(np.zeros((1, n)), p).shape[1] - k) // s + 1\n\n\n"

@@ -31,6 +31,7 @@ from traitlets import Bool, Integer, List, Unicode
 from coursetools.grading import workspace
 from coursetools.grading.commands import die_with_parent
 from coursetools.grading.notebook import without_hidden_tests
+from coursetools.grading.sandbox_runner import STACK_DUMP
 from coursetools.display.safe_text import STATUS_CHARS, plain
 
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
@@ -194,8 +195,34 @@ def kernel_command(workdir: Path, limits: dict, sandboxed: bool) -> list[str]:
     # xmode Plain: IPython's default tracebacks take seconds for a RecursionError (a minute under load).
     kernel = (bubblewrap(workdir) if sandboxed else die_with_parent()) + ["env", "-i", *environment] + \
         prlimit(limits) + [environment_python(), "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                           "--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Plain"]
+                           "--HistoryManager.hist_file=:memory:", "--InteractiveShell.xmode=Plain",
+                           f"--IPKernelApp.exec_lines={watchdog(limits['cell_timeout'])}"]
     return ["/bin/sh", "-c", 'chmod 0644 "$1" && shift && exec "$@"', "sh", "{connection_file}", *kernel]
+
+
+def watchdog(cell_timeout: int) -> str:
+    """Kernel start-up code that, before every cell, arms faulthandler to dump the kernel's stack to STACK_DUMP just
+    before the cell would time out. A kernel that then ignores the interrupt (SIGINT ignored, a sleep in C) sends
+    no traceback, but the dump still tells the runner which function hung. It binds no name the student's code
+    sees; code that disarms it only loses the hint (the runner then suspects what the cell calls)."""
+    seconds = max(cell_timeout - 1, cell_timeout / 2)
+    return ("(lambda faulthandler, dump: get_ipython().events.register('pre_run_cell', lambda *_: "
+            f"faulthandler.dump_traceback_later({seconds}, file=dump)))(__import__('faulthandler'), "
+            f"open({STACK_DUMP!r}, 'a'))")
+
+
+def returned_stops(path: Path) -> list[dict]:
+    """The runner's stopped.json as clean records {"cell": int, "line": int | None, "function": name | None}:
+    the hints that let re-verification skip what already timed out (ValueError if it is not such a list)."""
+    stops = json.loads(path.read_text()[:MAX_INCIDENTS * STATUS_CHARS * 2])
+    if not isinstance(stops, list) or not all(isinstance(stop, dict) for stop in stops):
+        raise ValueError("stopped.json is not a list of records")
+    def number(value):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    def name(value):
+        return value if isinstance(value, str) and value.isidentifier() else None
+    return [{"cell": number(stop.get("cell")), "line": number(stop.get("line")), "function": name(stop.get("function"))}
+            for stop in stops[:MAX_INCIDENTS] if number(stop.get("cell")) is not None]
 
 
 def returned_incidents(path: Path) -> list[str]:
@@ -272,7 +299,8 @@ class SandboxedExecute(Preprocessor):
         for index in skipped:  # sent as text: the runner runs code cells only
             sent.cells[index] = nbformat.v4.new_raw_cell(sent.cells[index].source)
         with tempfile.TemporaryDirectory(prefix="grading-") as folder:
-            executed, incidents = self.run(sent, Path(folder), sandboxed, handed_out(assignment))
+            executed, incidents, resources["stopped_cells"] = self.run(sent, Path(folder), sandboxed,
+                                                                      handed_out(assignment))
         if executed is None:
             not_run(nb, "the notebook could not be run in the grading sandbox")
         else:
@@ -295,7 +323,7 @@ class SandboxedExecute(Preprocessor):
 
     def run(self, nb, folder: Path, sandboxed: bool, files=()):
         """Run the runner on `nb` with the kernel in `folder`/work, beside copies of `files`; returns (executed
-        notebook or None, incidents).
+        notebook or None, incidents, where cells stopped: see returned_stops).
 
         Everything the runner reads and writes is in `folder`/control, which the kernel cannot see."""
         control, work = folder / "control", folder / "work"
@@ -322,13 +350,13 @@ class SandboxedExecute(Preprocessor):
             finished = subprocess.run(command, cwd=control, env=environment, capture_output=True, text=True,
                                       timeout=self.wall_seconds)
         except subprocess.TimeoutExpired:
-            return None, [f"the notebook ran longer than {self.wall_seconds} s in all and was stopped"]
+            return None, [f"the notebook ran longer than {self.wall_seconds} s in all and was stopped"], []
         try:
             return (returned_notebook(control / "executed.ipynb", nb),
-                    returned_incidents(control / "incidents.json"))
+                    returned_incidents(control / "incidents.json"), returned_stops(control / "stopped.json"))
         except (OSError, ValueError, nbformat.ValidationError) as problem:
             self.log.error("sandbox runner failed (%s): %s", problem, finished.stderr[-2000:])
-            return None, [plain(f"the grading runner failed: {problem}")]
+            return None, [plain(f"the grading runner failed: {problem}")], []
 
     @staticmethod
     def write_status(assignment_id: str, student: str, status: dict) -> None:

@@ -10,7 +10,8 @@ where the kernel can neither write nor signal anything. A cell that runs too lon
 that dies (os._exit, a crash, memory) or that no longer answers after the interrupt is restarted and the
 cells before are run again, so a crash or a hang costs only its own cell; output is capped per cell. Every
 code cell that did not run ends with an error output, because nbgrader gives full marks to a test cell with
-no error.
+no error. Where a cell was stopped (which of the notebook's functions was running, and at which line of the
+cell) goes to `stopped.json`, so that the re-verification does not wait for the same loop again.
 
 It imports nothing from the course.
 """
@@ -31,11 +32,14 @@ from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 MAX_RESTARTS = 3
-ANSWER_SECONDS = 5  # how long an interrupted kernel has to answer before it is taken for hung and restarted
+ANSWER_SECONDS = 2  # how long an interrupted kernel has to answer before it is taken for hung and restarted
 RICH_OUTPUT_CHARS = 2 * 2**20  # per cell, for display data, results and errors (an image is ~100 KB)
 DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
-FRAME = re.compile(r"Cell In\[\d+\], line \d+,? in (\w+)")  # a frame of an interrupted cell's traceback
+FRAME = re.compile(r"Cell In\[\d+\], line (\d+)(?:,? in (\w+))?")  # a frame of an interrupted cell's traceback
+DUMPED = re.compile(r'File "[^"]*ipykernel_\d+/\d+\.py", line (\d+) in (\S+)')  # the same in a faulthandler dump
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STACK_DUMP = ".runtime/stack.txt"  # where the kernel's watchdog dumps its stack (see sandbox.kernel_command)
+DUMP_BYTES = 2**16  # of it read after a hang: the dump of one cell's threads is a few KB
 FAULTS = {"MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError", "OSError"}  # worth a status line
 
 
@@ -103,10 +107,28 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def interrupted_in(cell, defined: set[str]) -> set[str]:
-    """The notebook's own functions and classes that were running when `cell` was interrupted (its traceback)."""
+def traceback_stack(cell) -> list[tuple[str, int]]:
+    """[(function, line)] of the notebook's code that was running when `cell` was interrupted, outermost first
+    ("<module>" for a cell's top level), read off its traceback."""
     text = ANSI.sub("", "".join("".join(o.get("traceback", [])) for o in cell.outputs if o.output_type == "error"))
-    return set(FRAME.findall(text)) & defined
+    return [(name or "<module>", int(line)) for line, name in FRAME.findall(text)]
+
+
+def dumped_stack(text: str) -> list[tuple[str, int]]:
+    """The same for a kernel that never answered, read off the last stack dump its watchdog wrote (see
+    sandbox.kernel_command): the thread that ran the notebook's code, innermost frame first in the dump."""
+    for thread in re.split(r"\n(?=Thread 0x|Current thread)", text.rsplit("Timeout (", 1)[-1]):
+        if frames := [(name, int(line)) for line, name in DUMPED.findall(thread)]:
+            return frames[::-1]
+    return []
+
+
+def where_stopped(index: int, stack: list[tuple[str, int]], defined: set[str]) -> dict:
+    """What `stopped.json` says of cell `index`: the line of the cell's own top level that was running (None if
+    not known) and the innermost of the notebook's functions on the stack, the one that loops (None if none)."""
+    own = [name for name, _ in stack if name in defined]
+    line = stack[0][1] if stack and stack[0][0] == "<module>" else None
+    return {"cell": index, "line": line, "function": own[-1] if own else None}
 
 
 def client(nb, limits: dict, workdir: Path) -> CappedClient:
@@ -119,9 +141,10 @@ def client(nb, limits: dict, workdir: Path) -> CappedClient:
                         resources={"metadata": {"path": str(workdir)}})
 
 
-def execute(nb, limits: dict, workdir: Path) -> list[str]:
-    """Run every code cell of `nb` in place; returns one line per incident."""
-    incidents, skipped, ran = [], set(), set()   # skipped: cells that crashed or timed out, never run again
+def execute(nb, limits: dict, workdir: Path) -> tuple[list[str], list[dict]]:
+    """Run every code cell of `nb` in place; returns one line per incident and where each stopped cell stopped."""
+    incidents, skipped, ran, stopped = [], set(), set(), []  # skipped: cells that crashed or timed out, not run again
+    dump = workdir / STACK_DUMP
     # A function that timed out once is not run again: later cells that call it fail at once (fail fast).
     defined = set(DEFINITION.findall("\n".join(c.source for c in nb.cells if c.cell_type == "code")))
     hung, not_run = {}, {}  # {name: where it timed out}, {name: the cells not run because they call it}
@@ -153,10 +176,13 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
                         ran.add(index)
                         continue
                     runner.timed_out = False
+                    dumped = dump.stat().st_size if dump.exists() else 0
                     runner.execute_cell(cell, index)
                     ran.add(index)
                     if runner.timed_out:
-                        running = sorted(interrupted_in(cell, defined))
+                        stack = traceback_stack(cell)
+                        stopped.append(where_stopped(index, stack, defined))
+                        running = sorted({name for name, _ in stack} & defined)
                         hung.update({name: f"timed out in cell {index}" for name in running if name not in hung})
                         cell.outputs = [o for o in cell.outputs if o.output_type != "error"] + [error(
                             "CellTimeoutError", f"this cell timed out: it ran longer than {timeout} s and was "
@@ -169,7 +195,11 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             ran.add(index)
             if isinstance(fault, KernelHung):
                 source = nb.cells[index].source
-                if not DEFINITION.search(source):  # no traceback: suspect what the cell calls of the notebook's own
+                stack = dumped_stack(tail(dump, dumped))
+                stopped.append(where_stopped(index, stack, defined))
+                running = {name for name, _ in stack} & defined
+                hung.update({name: f"hung the kernel in cell {index}" for name in running if name not in hung})
+                if not running and not DEFINITION.search(source):  # no stack: suspect what the cell calls
                     called = set(re.findall(r"\w+", source)) & defined
                     hung.update({name: f"was called in cell {index}, which hung the kernel" for name in called
                                  if name not in hung})
@@ -193,16 +223,28 @@ def execute(nb, limits: dict, workdir: Path) -> list[str]:
             cell.outputs = [error("NotRun", "this cell did not run: the notebook stopped earlier (see above)")]
     incidents += [f"cell{'s' * (len(cells) > 1)} {', '.join(cells)} not run: calling {name}, which {hung[name]}"
                   for name, cells in not_run.items()]
-    return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()]
+    return incidents + [f"{name} in cell{'s' * (len(cells) > 1)} {', '.join(cells)}" for name, cells in faults.items()
+                        ], stopped
+
+
+def tail(path: Path, start: int) -> str:
+    """What the kernel wrote to `path` from byte `start` on (at most DUMP_BYTES of it; nothing if it is gone)."""
+    try:
+        with open(path, "rb") as dump:
+            dump.seek(max(start, dump.seek(0, 2) - DUMP_BYTES))
+            return dump.read(DUMP_BYTES).decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def main(notebook_path: str, limits_path: str, workdir: str) -> int:
     path = Path(notebook_path)
     limits = json.loads(Path(limits_path).read_text())
     nb = nbformat.read(str(path), as_version=4)
-    incidents = execute(nb, limits, Path(workdir))
+    incidents, stopped = execute(nb, limits, Path(workdir))
     nbformat.write(nb, str(path.parent / "executed.ipynb"))
     (path.parent / "incidents.json").write_text(json.dumps(incidents))
+    (path.parent / "stopped.json").write_text(json.dumps(stopped))
     return 0
 
 

@@ -109,9 +109,9 @@ class StudentNames(dict):
 class Worker:
     """One sandboxed verify_worker.py process that has run the student's program."""
 
-    def __init__(self, program: list, limits: dict, sandboxed: bool, callback, skip=(), left_out=None):
+    def __init__(self, program: list, limits: dict, sandboxed: bool, callback, skip=(), left_out=None, hung=()):
         """Start the worker and load `program`, leaving out the statements `skip` ([cell, number]) and the cells
-        `left_out` ({"cell": why})."""
+        `left_out` ({"cell": why}); the functions `hung` fail at once when the program runs as submitted."""
         # Arrays the worker sent, by its id, while this side holds them (the worker keeps every one alive).
         self.callback, self.arrays = callback, weakref.WeakValueDictionary()
         self.loading = self.doing = self.loaded = None  # the statement it loads; what it does; its load report
@@ -128,7 +128,7 @@ class Worker:
         self.step_seconds = limits["cell_timeout"] + LOAD_GRACE
         try:
             self.loaded = self.request({"cells": program, "statement_seconds": limits["cell_timeout"],
-                                        "skip": list(skip), "left_out": left_out or {}},
+                                        "skip": list(skip), "left_out": left_out or {}, "hung": sorted(hung)},
                                        time.monotonic() + limits["notebook_seconds"])
         except WorkerFailed as failure:
             self.close()
@@ -218,7 +218,7 @@ class Session:
                 raise WorkerFailed(f"the student's code was restarted {MAX_RESTARTS} times already")
             try:
                 self.worker = Worker(self.program, self.limits, self.sandboxed, self.answer_callback, self.skip,
-                                     {str(cell): why for cell, why in self.left_out})
+                                     {str(cell): why for cell, why in self.left_out}, self.hung)
             except LoadFault as fault:
                 if fault.where is None or len(self.left_out) >= MAX_LOAD_FAULTS:
                     self.restarts += 1
@@ -231,6 +231,21 @@ class Session:
         self.deadline += time.monotonic() - began
         loaded = self.worker.loaded if isinstance(self.worker.loaded, dict) else {}
         self.skip += tuple(statement for statement in loaded.get("timed_out", []) if statement not in self.skip)
+
+    def after_the_kernel(self, stops: list[dict], cells: list[int]) -> None:
+        """Do not wait again for what the kernel already waited for (`stops`: where its cells timed out, see
+        sandbox.returned_stops; `cells`: the notebook's index of each program cell). The function that was
+        running fails at once here, as it does in the kernel's later cells; a program cell's top-level statement
+        that was running is not run again, as a statement that times out here is not."""
+        for stop in stops:
+            if (name := stop["function"]) and name not in self.hung:
+                self.hung[name] = (f"{name} did not return when your notebook ran (it was stopped in cell "
+                                   f"{stop['cell']}: an infinite loop?): not run again")
+            if stop["line"] is not None and stop["cell"] in cells:
+                index = cells.index(stop["cell"])
+                number = statement_at(self.program[index][0], stop["line"])
+                if number is not None and [index, number] not in self.skip:
+                    self.skip += ([index, number],)
 
     def cell_name(self, index: int) -> str:
         """The program's cell `index` as the TA and the student know it: its number in the notebook, if the
@@ -383,6 +398,21 @@ def student_program(nb) -> list:
             if cell.cell_type == "code" and not is_grade(cell)]
 
 
+def statement_at(source: str, line: int) -> int | None:
+    """The number of the top-level statement of `source` that holds `line`, as the worker numbers them."""
+    try:
+        body = ast.parse(loop_rule.MAGIC.sub(r"\1pass", source)).body
+    except SyntaxError:
+        return None
+    return next((number for number, statement in enumerate(body)
+                 if statement.lineno <= line <= (statement.end_lineno or statement.lineno)), None)
+
+
+def program_cells(nb) -> list[int]:
+    """The notebook's index of each cell of student_program(nb)."""
+    return [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and not is_grade(cell)]
+
+
 def passed(cell) -> bool:
     try:
         score, _ = determine_grade(cell)
@@ -453,6 +483,7 @@ class VerifyScores(SandboxedExecute):
         source = Path.cwd() / "source" / names.get("assignment", "") / f"{names.get('notebook', '')}.ipynb"
         context = instructor_context(nbformat.read(str(source), as_version=4)) if source.is_file() else {}
         session = Session(setup, student_program(nb), self.limits(), self.bubblewrap and bubblewrap_works(), context)
+        session.after_the_kernel(resources.get("stopped_cells", []), program_cells(nb))
         differ = []
         try:
             for cell in to_judge:
