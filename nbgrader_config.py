@@ -36,7 +36,8 @@ warnings.filterwarnings("ignore", message="Object of type <Submitted", category=
 # Timeouts. On a student's machine (nbgrader validate) 60 s. When grading: the slowest honest cell measured on a
 # loaded 2-core machine (load average 7; the catalogue's right entries and the full solution graded two at a time,
 # 2026-12-01) took 8.1 s in the kernel and 7.0 s in the verifier; 30 s is almost 4 times that, and a function that
-# times out once is not run again (fail fast), so an infinite loop costs about one timeout in each.
+# times out once is not run again (fail fast), in the kernel or in the verifier, so an infinite loop costs one
+# timeout in all.
 c.Execute.timeout = 60          # nbgrader validate
 c.SandboxedExecute.cell_timeout = 30  # autograde
 # The figure cells (tagged figure:...) are provided code that draws pictures nobody looks at when grading (the

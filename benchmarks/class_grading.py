@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config.loader import PyFileConfigLoader
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
@@ -74,6 +75,11 @@ def new_course(root: Path, name: str, students, faults, config: str = "") -> Pat
         attack.write(course)
     cycle.register(course, [s.student_id for s in students] + [a.name for a in faults])
     return course
+
+
+def cell_timeout() -> int:
+    """The grading cell timeout that nbgrader_config.py sets."""
+    return PyFileConfigLoader("nbgrader_config.py", str(REPO)).load_config().SandboxedExecute.cell_timeout
 
 
 def timed(action) -> float:
@@ -163,12 +169,16 @@ def main(argv=None) -> int:
     differing = [s for s in honest if len({str(table[s]) for table in graded.values()}) > 1]
     print(f"\nscores identical for every honest submission in all three gradings: "
           f"{'yes' if not differing else 'NO: ' + ', '.join(differing)}")
-    print("longest time one submission held a grading slot (ours; stock nbgrader grades one after another):")
+    timeout = cell_timeout()
+    print("longest time one submission held a grading slot (ours; stock nbgrader grades one after another), against "
+          f"twice the slowest honest one plus the {timeout} s cell timeout:")
     for name, slots in held.items():
         slowest = max(honest, key=lambda s: slots.get(s, 0))
         longest = max(slots, key=slots.get)
+        bound = 2 * slots[slowest] + timeout
         print(f"  {name}: {slots[longest]:.1f} s ({longest}); slowest honest submission {slots[slowest]:.1f} s "
-              f"({slowest})")
+              f"({slowest}); bound {bound:.1f} s: {'within' if slots[longest] <= bound else 'OVER'}")
+        print("    faulty ones: " + ", ".join(f"{a.name} {slots.get(a.name, 0):.1f} s" for a in faults))
     task = statistics.mean(tasks)
     print(f"\none submission as one Dask task (a whole nbgrader process): {task:.2f} s on average "
           f"({min(tasks):.2f}-{max(tasks):.2f}, {len(tasks)} tasks). Tasks share nothing but the gradebook's few rows "
