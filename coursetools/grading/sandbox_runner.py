@@ -17,7 +17,9 @@ It imports nothing from the course.
 """
 import asyncio
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -176,7 +178,7 @@ def execute(nb, limits: dict, workdir: Path) -> tuple[list[str], list[dict]]:
                         ran.add(index)
                         continue
                     runner.timed_out = False
-                    dumped = dump.stat().st_size if dump.exists() else 0
+                    dumped = dump.lstat().st_size if dump.exists() else 0
                     runner.execute_cell(cell, index)
                     ran.add(index)
                     if runner.timed_out:
@@ -228,9 +230,14 @@ def execute(nb, limits: dict, workdir: Path) -> tuple[list[str], list[dict]]:
 
 
 def tail(path: Path, start: int) -> str:
-    """What the kernel wrote to `path` from byte `start` on (at most DUMP_BYTES of it; nothing if it is gone)."""
+    """What the kernel wrote to `path` from byte `start` on (at most DUMP_BYTES of it; nothing if it is gone).
+
+    The kernel owns the folder: what is there may be a link or a FIFO planted to make this process block or read
+    another file, so only a regular file is read, never through a link, and opening never waits."""
     try:
-        with open(path, "rb") as dump:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as dump:
+            if not stat.S_ISREG(os.fstat(dump.fileno()).st_mode):
+                return ""
             dump.seek(max(start, dump.seek(0, 2) - DUMP_BYTES))
             return dump.read(DUMP_BYTES).decode(errors="replace")
     except OSError:
